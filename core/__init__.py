@@ -1,0 +1,1 @@
+"""Shared foundations: money, errors, encrypted fields, idempotency, health."""

@@ -1,0 +1,40 @@
+"""Site-wide pages: home, sign-up, error pages."""
+from django.contrib import messages
+from django.contrib.auth import login
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.errors import DomainError
+from core.forms import RegisterForm
+
+
+def home(request):
+    return render(request, "core/home.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from marketplace.services.accounts import user_register
+
+        try:
+            user = user_register(**form.cleaned_data)
+        except DomainError as exc:
+            for field, msgs in (exc.extra.get("fields") or {"__all__": [exc.message]}).items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Fangxin, %(name)s!") % {"name": user.username})
+            return redirect("home")
+    return render(request, "registration/register.html", {"form": form})
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,1 @@
+"""Instalment credit: applications, credit lines, plans, repayments, overdue, statements, reminders, risk."""

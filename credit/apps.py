@@ -1,0 +1,8 @@
+"""Django app config for instalment credit."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditConfig(AppConfig):
+    name = "credit"
+    verbose_name = _("Instalment credit")

@@ -1,0 +1,1 @@
+"""Double-entry books: accounts, transactions and their entries."""

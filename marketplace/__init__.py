@@ -1,0 +1,1 @@
+"""The marketplace: accounts, shops, listings, orders, escrow payments, reviews, complaints."""

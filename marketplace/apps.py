@@ -1,0 +1,8 @@
+"""Django app config for the marketplace."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketplaceConfig(AppConfig):
+    name = "marketplace"
+    verbose_name = _("Marketplace")

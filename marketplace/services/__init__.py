@@ -1,0 +1,1 @@
+"""Marketplace services: every write goes through one of these functions."""

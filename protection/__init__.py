@@ -1,0 +1,1 @@
+"""Buyer and merchant protection: after-sales cases, windows, deadlines, arbitration, refunds."""

@@ -30,7 +30,10 @@ def _broker_ok() -> bool:
 def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "failed" for k, v in checks.items()}}
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
+    }
     if not healthy:
         body["failed"] = [k for k, v in checks.items() if not v]
     return JsonResponse(body, status=200 if healthy else 503)

@@ -17,6 +17,9 @@ class EncryptionCanary(models.Model):
     value = EncryptedCharField(max_length=64)
     created = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return f"canary #{self.pk}"
+
 
 class TimeStamped(models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -48,3 +51,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_unique_per_user"),
         ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key} ({self.state})"

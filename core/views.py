@@ -1,10 +1,12 @@
 """Site-wide pages: home, sign-up, error pages."""
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core import errors
 from core.errors import DomainError
 from core.forms import RegisterForm
 
@@ -33,8 +35,13 @@ def register(request):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": errors.NOT_FOUND, "detail": _("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": errors.SERVER_ERROR, "detail": _("Internal error; it has been logged.")},
+                            status=500)
     return render(request, "500.html", status=500)

@@ -59,7 +59,9 @@ class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=TokenInput, responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})})
+    @extend_schema(
+        request=TokenInput, responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})}
+    )
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -54,3 +54,46 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key} ({self.state})"
+
+
+class Notification(models.Model):
+    """An in-site message (order events, after-sales deadlines, repayment reminders)."""
+
+    class Kind(models.TextChoices):
+        ORDER_EVENT = "order_event"
+        AFTER_SALES = "after_sales"
+        REPAYMENT_REMINDER = "repayment_reminder"
+        CREDIT = "credit"
+        ACCOUNT = "account"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["user", "-created"], name="notification_user_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to be told things. In-site messages are always on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="zh-hans")
+
+    def __str__(self):
+        return f"preferences of {self.user_id}"

@@ -1,0 +1,87 @@
+"""Extension points the marketplace offers to apps built on it (it never imports them).
+
+- Payment methods: the marketplace ships "full" (pay through a provider); the credit
+  app registers "installment". Checkout, refunds and settlement ask the order's method.
+- Settlement holds: protection (an open after-sales case) and credit (elevated cash-out
+  risk) register functions that can keep an order's escrow from being settled yet.
+
+Apps register in their AppConfig.ready().
+"""
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from marketplace import errors
+
+_methods: dict = {}
+_settlement_holds: dict = {}
+
+
+class PaymentMethod:
+    """How an order is paid for, and how money goes back the way it came."""
+
+    key: str = ""
+    label = ""
+
+    def validate_options(self, options: dict) -> dict:
+        """Check the method's options from the checkout request (e.g. instalment count)."""
+        return {}
+
+    def checkout(self, *, order, buyer, options: dict, context: dict) -> None:
+        """Called inside order placement, after lines are created and stock reserved.
+
+        May move the order on (e.g. to ``paid``) or raise DomainError, which undoes
+        the whole placement. ``context`` carries request facts (ip, device) for risk checks.
+        """
+
+    def refund(self, *, order, amount: Decimal, refund, actor) -> None:
+        """Send ``amount`` back the way the order was paid. Runs inside the refund transaction."""
+        raise NotImplementedError
+
+    def settlement_fee(self, order) -> Decimal:
+        """A fee the merchant pays out of this order's settlement (interest-free promotions)."""
+        return Decimal("0.00")
+
+    def listing_teaser(self, listing) -> str | None:
+        """Short text for a listing page, e.g. "from ¥88.00 / month"."""
+        return None
+
+    def cancel(self, *, order, actor) -> None:
+        """Undo the method's effects when an order is cancelled before shipping."""
+
+
+def register_payment_method(method: PaymentMethod) -> None:
+    _methods[method.key] = method
+
+
+def payment_method(key: str) -> PaymentMethod:
+    try:
+        return _methods[key]
+    except KeyError:
+        raise DomainError(errors.UNKNOWN_PAYMENT_METHOD, _("Unknown payment method: %(key)s") % {"key": key},
+                          fields={"payment": [_("Choose a payment method we offer.")]}) from None
+
+
+def payment_methods() -> list[PaymentMethod]:
+    return list(_methods.values())
+
+
+def register_settlement_hold(name: str, eligible) -> None:
+    """``eligible(orders_queryset) -> queryset`` drops the orders this hold keeps unsettled.
+
+    Set-based, so the settlement sweep stays a few queries however many orders wait.
+    """
+    _settlement_holds[name] = eligible
+
+
+def settlement_eligible(orders):
+    for eligible in _settlement_holds.values():
+        orders = eligible(orders)
+    return orders
+
+
+def settlement_hold_reasons(order) -> list[str]:
+    """The names of the holds keeping one order unsettled (for pages and the admin)."""
+    one = type(order).objects.filter(pk=order.pk)
+    return [name for name, eligible in _settlement_holds.items() if not eligible(one).exists()]

@@ -1,0 +1,2 @@
+"""Staff admin of the marketplace."""
+from marketplace.admin import catalog, orders  # noqa: F401

@@ -1,0 +1,1 @@
+"""Admin: shops, listings, categories, users."""

@@ -1,0 +1,1 @@
+"""Admin: orders, payments, refunds, settlements, complaints, reviews."""

@@ -1,0 +1,3 @@
+"""Website routes of orders."""
+
+urlpatterns: list = []

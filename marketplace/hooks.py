@@ -35,8 +35,14 @@ class PaymentMethod:
         the whole placement. ``context`` carries request facts (ip, device) for risk checks.
         """
 
-    def refund(self, *, order, amount: Decimal, refund, actor) -> None:
-        """Send ``amount`` back the way the order was paid. Runs inside the refund transaction."""
+    def refund(self, *, order, amount: Decimal, refund, actor) -> list:
+        """Send ``amount`` back the way the order was paid; runs inside the refund transaction.
+
+        Does the method's own work (a provider refund, cancelling instalments) and returns
+        the ledger legs on the buyer's side — ``[(account, -x), ...]`` summing to ``-amount``.
+        The refund service adds the legs that take the money from escrow, the merchant's
+        balance or deposit, or the platform, and posts one balanced transaction.
+        """
         raise NotImplementedError
 
     def settlement_fee(self, order) -> Decimal:

@@ -91,3 +91,19 @@ def settlement_hold_reasons(order) -> list[str]:
     """The names of the holds keeping one order unsettled (for pages and the admin)."""
     one = type(order).objects.filter(pk=order.pk)
     return [name for name, eligible in _settlement_holds.items() if not eligible(one).exists()]
+
+
+# After-sales cases and instalments: protection announces when an order gets or loses an
+# open case; credit listens to pause the order's instalments (no penalty, no reporting).
+_case_listeners: list = []
+
+
+def register_case_listener(func) -> None:
+    """``func(*, order, is_open: bool, actor)`` runs inside the case's transaction."""
+    if func not in _case_listeners:
+        _case_listeners.append(func)
+
+
+def announce_case_state(*, order, is_open: bool, actor=None) -> None:
+    for func in _case_listeners:
+        func(order=order, is_open=is_open, actor=actor)

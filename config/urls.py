@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import health, views
 
 api_v1 = [
+    path("", include("core.api.urls")),
     path("", include("marketplace.api.urls")),
 ]
 

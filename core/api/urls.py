@@ -1,0 +1,14 @@
+"""Core API routes under /api/v1/: my notifications and preferences."""
+from django.urls import path
+
+from core.api import notifications
+
+urlpatterns = [
+    path("me/notifications/", notifications.NotificationList.as_view(), name="api-notifications"),
+    path("me/notifications/read-all/", notifications.NotificationMarkAllRead.as_view(),
+         name="api-notifications-read-all"),
+    path("me/notifications/<int:pk>/read/", notifications.NotificationMarkRead.as_view(),
+         name="api-notification-read"),
+    path("me/notification-preferences/", notifications.NotificationPreferences.as_view(),
+         name="api-notification-preferences"),
+]

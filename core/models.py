@@ -97,3 +97,50 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"preferences of {self.user_id}"
+
+
+class AuditEvent(models.Model):
+    """A staff action worth remembering (verify a shop, rule a case, freeze a line).
+
+    ``detail`` never holds personal data in the clear: ids and field names only.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    reason = models.CharField(max_length=500, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self):
+        return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+class DataAccessRecord(models.Model):
+    """A member of staff revealed one masked personal field: who, what, whose, why, when.
+
+    The buyer sees these in the privacy centre. The value itself is never stored here.
+    """
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="data_access_records")
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    field = models.CharField(max_length=64)
+    reason = models.CharField(max_length=500)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["subject", "-created"], name="data_access_subject_idx")]
+        permissions = [("reveal_personal_data", "Can reveal masked personal data (with a reason)")]
+
+    def __str__(self):
+        return f"{self.staff_id} revealed {self.object_type}.{self.field} of {self.subject_id}"

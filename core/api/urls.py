@@ -12,3 +12,9 @@ urlpatterns = [
     path("me/notification-preferences/", notifications.NotificationPreferences.as_view(),
          name="api-notification-preferences"),
 ]
+
+from core.api import privacy  # noqa: E402
+
+urlpatterns += [
+    path("me/data-access-log/", privacy.DataAccessLog.as_view(), name="api-data-access-log"),
+]

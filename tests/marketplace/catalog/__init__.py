@@ -1,0 +1,1 @@
+"""Tests of the catalogue: shops, listings, search, images, reputation."""

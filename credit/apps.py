@@ -1,4 +1,4 @@
-"""Django app config for instalment credit."""
+"""Django app config for instalment credit: registers the payment method, the case listener and beat jobs."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +6,13 @@ from django.utils.translation import gettext_lazy as _
 class CreditConfig(AppConfig):
     name = "credit"
     verbose_name = _("Instalment credit")
+
+    def ready(self):
+        from credit import errors  # noqa: F401 - registers the HTTP status of credit's codes
+        from credit.payment import InstallmentPaymentMethod, case_listener
+        from credit.tasks import register_beat_schedule
+        from marketplace.hooks import register_case_listener, register_payment_method
+
+        register_payment_method(InstallmentPaymentMethod())
+        register_case_listener(case_listener)
+        register_beat_schedule()

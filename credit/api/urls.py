@@ -1,0 +1,2 @@
+"""API routes of credit under /api/v1/."""
+urlpatterns: list = []

@@ -1,0 +1,36 @@
+"""Celery tasks of credit: thin and idempotent; they call services. Beat entries are registered in apps.ready."""
+from celery import shared_task
+from celery.schedules import crontab
+
+OVERDUE_TASK = "credit.tasks.installments_mark_overdue_task"
+STATEMENTS_TASK = "credit.tasks.statements_generate_task"
+
+
+@shared_task(name=OVERDUE_TASK)
+def installments_mark_overdue_task() -> dict:
+    from credit.services.overdue import installments_mark_overdue
+
+    return installments_mark_overdue().__dict__
+
+
+@shared_task(name=STATEMENTS_TASK)
+def statements_generate_task() -> int:
+    from credit.services.statements import statements_generate
+
+    return statements_generate()
+
+
+def beat_schedule() -> dict:
+    # CELERY_TIMEZONE is Asia/Shanghai, so these are Beijing times.
+    return {
+        "credit-overdue-daily": {"task": OVERDUE_TASK, "schedule": crontab(hour=0, minute=10)},
+        "credit-statements-monthly": {"task": STATEMENTS_TASK, "schedule": crontab(hour=1, minute=0, day_of_month=1)},
+    }
+
+
+def register_beat_schedule() -> None:
+    from config.celery import app
+
+    schedule = dict(app.conf.beat_schedule or {})
+    schedule.update(beat_schedule())
+    app.conf.beat_schedule = schedule

@@ -1,0 +1,2 @@
+"""Website routes of the credit centre."""
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""REST API of after-sales protection (API.md "After-sales" and the staff ruling)."""

@@ -197,6 +197,8 @@ class CategoryRefFilter(django_filters.Filter):
         return queryset.filter(category_id__in=category_descendant_ids(value))
 
 
+# Strict: an unknown value is an error, not silently "don't mind".
+BOOLEAN_CHOICES = [("true", _("Yes")), ("false", _("No")), ("1", _("Yes")), ("0", _("No"))]
 GUARANTEE_CHOICES = [
     ("extended", _("Returns longer than the legal 7 days")),
     ("quality", _("Quality claims of 90 days or more")),
@@ -220,7 +222,8 @@ class ListingFilter(django_filters.rest_framework.FilterSet):
                                             decimal_places=2, min_value=Decimal("0"), label=_("Lowest price"))
     max_price = django_filters.NumberFilter(field_name="price_amount", lookup_expr="lte", max_digits=14,
                                             decimal_places=2, min_value=Decimal("0"), label=_("Highest price"))
-    installments = django_filters.BooleanFilter(method="filter_installments", label=_("Instalments available"))
+    installments = django_filters.ChoiceFilter(method="filter_installments", choices=BOOLEAN_CHOICES,
+                                               label=_("Instalments available"))
     guarantee = django_filters.ChoiceFilter(method="filter_guarantee", choices=GUARANTEE_CHOICES,
                                             label=_("Guarantee"))
     ordering = django_filters.ChoiceFilter(method="filter_ordering", choices=ORDERING_CHOICES,
@@ -235,7 +238,7 @@ class ListingFilter(django_filters.rest_framework.FilterSet):
 
     def filter_installments(self, queryset, name, value):
         # Only "true" narrows the search; "false" means "I don't mind".
-        return queryset.filter(installments_available=True) if value else queryset
+        return queryset.filter(installments_available=True) if value in ("true", "1") else queryset
 
     def filter_guarantee(self, queryset, name, value):
         if value == "extended":

@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from django.db import migrations
-from django.utils import timezone
+from datetime import datetime, timedelta, timezone
 
 PRODUCTS = [(3, Decimal("0.0250")), (6, Decimal("0.0450")), (12, Decimal("0.0750"))]
 
@@ -57,7 +57,8 @@ def forwards(apps, schema_editor):
         Product.objects.get_or_create(count=count, defaults={"fee_rate": rate, "active": True})
 
     Terms = apps.get_model("credit", "CreditTerms")
-    now = timezone.now()
+    # Fixed, so the first versions are in force for any date the platform (or a test) runs at.
+    now = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=8)))
     Terms.objects.get_or_create(kind="terms", version="2026-01", defaults={
         "title_zh": "放心花信用服务协议", "title_en": "Fangxin credit terms", "text_zh": TERMS_ZH, "text_en": TERMS_EN,
         "published": now})

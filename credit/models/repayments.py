@@ -36,9 +36,9 @@ class Repayment(models.Model):
         verbose_name_plural = _("repayments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="credit_repayment_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(amount=F("principal_amount") + F("fee_amount") + F("penalty_amount")),
-                name="credit_repayment_parts_sum"),
+            # No "parts sum to amount" constraint: SQLite compares decimal sums as floats. The service ensures it.
+            models.CheckConstraint(condition=Q(principal_amount__gte=0, fee_amount__gte=0, penalty_amount__gte=0),
+                                   name="credit_repayment_parts_not_negative"),
             models.CheckConstraint(condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")),
                                    name="credit_repayment_refund_within_amount"),
         ]

@@ -1,0 +1,64 @@
+"""Reads of credit, scoped to who asks: a buyer sees their own; staff see through the admin."""
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from core.money import ZERO
+from credit.models import CreditEvent, CreditLine, Installment, InstallmentPlan, Statement
+from credit.models.plans import UNPAID
+
+
+def line_for(user) -> CreditLine | None:
+    return CreditLine.objects.filter(user=user).first()
+
+
+def overdue_amount(user) -> Decimal:
+    rows = Installment.objects.filter(plan__buyer=user, status="overdue").only(
+        "principal_amount", "fee_amount", "penalty_amount", "paid_principal_amount", "paid_fee_amount",
+        "paid_penalty_amount")
+    return sum((row.owed_amount for row in rows), ZERO)
+
+
+def line_summary(user) -> dict | None:
+    line = line_for(user)
+    if line is None:
+        return None
+    return {"id": line.pk, "limit": line.limit_amount, "available": line.available_amount, "used": line.used_amount,
+            "status": line.status, "frozen_reason": line.frozen_reason, "overdue_amount": overdue_amount(user)}
+
+
+def plans_for_buyer(user) -> QuerySet[InstallmentPlan]:
+    return (InstallmentPlan.objects.filter(buyer=user).order_by("-created", "-pk")
+            .prefetch_related(Prefetch("installments", queryset=Installment.objects.order_by("number"))))
+
+
+def plan_get_for_buyer(user, plan_id) -> InstallmentPlan | None:
+    try:
+        plan_id = int(plan_id)
+    except (TypeError, ValueError):
+        return None
+    return plans_for_buyer(user).filter(pk=plan_id).first()
+
+
+def statements_for_buyer(user) -> QuerySet[Statement]:
+    return Statement.objects.filter(line__user=user).order_by("-period", "-pk")
+
+
+def credit_history(user) -> QuerySet[CreditEvent]:
+    return CreditEvent.objects.filter(user=user).select_related("plan").order_by("-created", "-pk")
+
+
+def installments_due_between(start: date, end: date) -> QuerySet[Installment]:
+    """Unpaid, unpaused instalments falling due in [start, end]: the seam for repayment reminders."""
+    return (Installment.objects.filter(status__in=UNPAID, paused=False, due_date__gte=start, due_date__lte=end)
+            .select_related("plan", "plan__buyer"))
+
+
+def installments_overdue_by(days: int, today: date | None = None) -> QuerySet[Installment]:
+    """Unpaid, unpaused instalments exactly ``days`` overdue: the seam for after-due reminders."""
+    today = today or timezone.localdate()
+    return (Installment.objects.filter(status__in=UNPAID, paused=False,
+                                       clock_date=today - timezone.timedelta(days=days))
+            .select_related("plan", "plan__buyer"))

@@ -112,7 +112,8 @@ def _run(action, request, case):
     if action == "refund-instead":
         return returns.exchange_refund_instead(actor=user, case=case, note=post.get("reason", ""))
     if action == "escalate":
-        return rulings.case_escalate(actor=user, case=case, reason=post.get("reason", ""))
+        return rulings.case_escalate(actor=user, case=case, reason=post.get("reason", ""),
+                                     return_received=post.get("return_received") == "on")
     if action == "evidence":
         return evidence.evidence_add(actor=user, case=case, text=post.get("text", ""),
                                      file=request.FILES.get("file"))

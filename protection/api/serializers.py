@@ -42,6 +42,13 @@ class OptionalReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class EscalateInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+    return_received = serializers.BooleanField(required=False, default=False,
+                                               help_text="Merchant only: the return arrived (its condition is "
+                                                         "what is disputed).")
+
+
 class ShipmentInput(serializers.Serializer):
     carrier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=60)

@@ -16,6 +16,7 @@ from protection.api.serializers import (
     CaseDetailSerializer,
     CaseSerializer,
     ErrorSerializer,
+    EscalateInput,
     EvidenceInput,
     OptionalReasonInput,
     ReasonInput,
@@ -139,13 +140,13 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._render(returns.exchange_refund_instead(actor=request.user, case=case,
                                                             note=data.validated_data["reason"]))
 
-    @extend_schema(request=ReasonInput, responses={200: CaseDetailSerializer, **ACTION_ERRORS})
+    @extend_schema(request=EscalateInput, responses={200: CaseDetailSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         case = self._case(pk)
-        data = ReasonInput(data=request.data)
+        data = EscalateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._render(rulings.case_escalate(actor=request.user, case=case, reason=data.validated_data["reason"]))
+        return self._render(rulings.case_escalate(actor=request.user, case=case, **data.validated_data))
 
     @extend_schema(request={"multipart/form-data": EvidenceInput},
                    responses={201: CaseDetailSerializer, **ACTION_ERRORS})

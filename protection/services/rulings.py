@@ -35,8 +35,12 @@ def can_rule(user) -> bool:
 
 
 @transaction.atomic
-def case_escalate(*, actor, case, reason: str):
-    """Either side asks the platform to step in; the deadlines of the flow stop, staff's starts."""
+def case_escalate(*, actor, case, reason: str, return_received: bool = False):
+    """Either side asks the platform to step in; the deadlines of the flow stop, staff's starts.
+
+    A merchant escalating over a return it did get back (worn, wrong item) says so with
+    ``return_received``: a ruling may then refund it, less a deduction for use.
+    """
     case = case_lock(case)
     party = require_party(actor, case, Party.BUYER, Party.MERCHANT)
     reason = (reason or "").strip()
@@ -46,10 +50,14 @@ def case_escalate(*, actor, case, reason: str):
         raise DomainError(core_errors.INVALID_TRANSITION, _("This case cannot be escalated now."), status=409,
                           current_status=case.status)
     now = timezone.now()
+    changes = {"escalated_by": party, "escalated_from": case.status, "escalation_reason": reason[:1000],
+               "escalated_at": now, "ruling_honour_by": now + policy().ruling_within}
+    if return_received:
+        if party != Party.MERCHANT or case.status != CaseStatus.RETURN_SHIPPED:
+            raise invalid("return_received", _("Only the merchant says a return on its way has arrived."))
+        changes["return_received_at"] = now
     return case_transition(actor=actor, case=case, to=CaseStatus.ESCALATED, party=party, note=reason,
-                           changes={"escalated_by": party, "escalated_from": case.status,
-                                    "escalation_reason": reason[:1000], "escalated_at": now,
-                                    "ruling_honour_by": now + policy().ruling_within})
+                           changes=changes)
 
 
 def return_counts_as_received(case) -> bool:

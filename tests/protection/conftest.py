@@ -1,9 +1,12 @@
 """Fixtures of the protection tests: people in every role, orders at each stage, cases, the clock, the books."""
 import io
+from datetime import datetime
 from decimal import Decimal
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
 from PIL import Image
 
@@ -34,6 +37,12 @@ def _site_urls(settings):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users are made in every test; the production hasher's work factor is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -187,3 +196,13 @@ def case_snapshot(case) -> dict:
 def after_sales_messages(user) -> list[str]:
     return list(Notification.objects.filter(user=user, kind="after_sales").order_by("pk").values_list("title",
                                                                                                       flat=True))
+
+
+T0 = datetime(2026, 3, 2, 10, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def clock(db):
+    """Time stands still at T0 until a test moves it (``clock.move_to``, ``clock.shift``)."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller

@@ -125,18 +125,30 @@ def category_resolve(value) -> Category | None:
     return Category.objects.filter(**lookup).first()
 
 
-def category_descendant_ids(category: Category) -> list[int]:
-    """The category and everything below it (the tree is small: one query, walked in memory)."""
+def _subtree(rows, root_pk) -> list[int]:
     children: dict = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+    for pk, _slug, parent_id in rows:
         children.setdefault(parent_id, []).append(pk)
-    found, stack = [], [category.pk]
+    found, stack = [], [root_pk]
     while stack:
         pk = stack.pop()
-        if pk not in found:
+        if pk not in found:  # the guard stops a cycle an admin might create
             found.append(pk)
             stack.extend(children.get(pk, []))
     return found
+
+
+def category_descendant_ids(category: Category) -> list[int]:
+    """The category and everything below it (the tree is small: one query, walked in memory)."""
+    return _subtree(Category.objects.values_list("pk", "slug", "parent_id"), category.pk)
+
+
+def category_subtree_ids(value) -> list[int] | None:
+    """Ids of the category given by id or slug and of everything below it, in one query; None if unknown."""
+    value = str(value or "").strip()
+    rows = list(Category.objects.values_list("pk", "slug", "parent_id"))
+    root = next((pk for pk, slug, _parent in rows if str(pk) == value or slug == value), None)
+    return None if root is None else _subtree(rows, root)
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -176,25 +188,23 @@ def search_listings(queryset: QuerySet[Listing], text: str) -> QuerySet[Listing]
 
 
 class CategoryRefField(forms.CharField):
-    """A category given by id or slug; unknown ones are a validation error."""
+    """A category given by id or slug, cleaned to the ids of its subtree; unknown ones are an error."""
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        category = category_resolve(value)
-        if category is None:
+        ids = category_subtree_ids(value)
+        if ids is None:
             raise forms.ValidationError(_("Unknown category."), code="invalid_choice")
-        return category
+        return ids
 
 
 class CategoryRefFilter(django_filters.Filter):
     field_class = CategoryRefField
 
     def filter(self, queryset, value):
-        if value is None:
-            return queryset
-        return queryset.filter(category_id__in=category_descendant_ids(value))
+        return queryset if value is None else queryset.filter(category_id__in=value)
 
 
 # Strict: an unknown value is an error, not silently "don't mind".

@@ -40,6 +40,14 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery(monkeypatch):
+    """E-mails queued on commit (transactional tests commit for real) run in-process, not via a broker."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Users are made in every test; the production hasher's work factor is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -36,6 +36,35 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def ensure_reference_data():
+    """Transactional tests flush the tables, data migrations included: put credit's reference data back."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from credit.models import InstallmentProduct
+
+    if InstallmentProduct.objects.exists():
+        return
+    ContentType.objects.clear_cache()
+    importlib.import_module("credit.migrations.0002_reference_data").forwards(apps, None)
+    if not Category.objects.filter(slug="phones-audio").exists():
+        importlib.import_module("marketplace.migrations.0002_categories").create_categories(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("transactional_db" if _transactional(request) else "db")
+        ensure_reference_data()
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
 @pytest.fixture(autouse=True)
 def _credit_urls(settings):
     settings.ROOT_URLCONF = "tests.credit.urls"

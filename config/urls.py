@@ -11,6 +11,8 @@ from core import health, views
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("marketplace.api.urls")),
+    path("", include("protection.api.urls")),
+    path("", include("credit.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("protection.urls")),
+    path("", include("credit.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -54,11 +54,13 @@ def statement_build(*, line: CreditLine, period: date) -> Statement:
             "amount": str(-r.amount)} for r in refunds]
     )
     items.sort(key=lambda item: item["date"])
-    next_month = add_months(period, 1)
-    dues = (Installment.objects.filter(plan__buyer_id=user_id, status__in=UNPAID,
-                                       due_date__lt=add_months(next_month, 1)).order_by("due_date", "pk"))
-    next_dues = [{"plan": i.plan_id, "number": i.number, "due_date": i.due_date.isoformat(),
-                  "amount": str(i.owed_amount)} for i in dues]
+    # Next dues: everything overdue, and the next instalment of each plan (a buyer has few plans).
+    next_dues, seen = [], set()
+    for i in Installment.objects.filter(plan__buyer_id=user_id, status__in=UNPAID).order_by("due_date", "pk"):
+        if i.status == "overdue" or i.plan_id not in seen:
+            next_dues.append({"plan": i.plan_id, "number": i.number, "due_date": i.due_date.isoformat(),
+                              "amount": str(i.owed_amount)})
+            seen.add(i.plan_id)
     statement = Statement(
         line=line, period=period,
         opening_balance_amount=_receivable_at(user_id, start),

@@ -131,3 +131,16 @@ def evidence_added(*, case, party) -> None:
         return
     _tell(case, [(other, _("New evidence on case #%(id)s"),
                   _("The other side added evidence to the case about “%(title)s”."))])
+
+
+def suspension_started(*, suspension) -> None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        link = reverse("protection:standing")
+    except NoReverseMatch:
+        link = ""
+    params = {"until": suspension.ends_at, "reason": suspension.reason}
+    notify(user=suspension.buyer, kind="after_sales", title=_lazy_render(_("No-reason returns suspended"), {}),
+           body=_lazy_render(_("No-reason returns are suspended for your account until %(until)s: %(reason)s. "
+                               "Quality claims are not affected."), params), link=link)

@@ -106,14 +106,26 @@ def ruling_record(*, actor, case, decision: str, at_fault: str, note: str = "", 
     audit(actor=actor, action="after_sales_ruling", target=case, reason=note[:500], decision=decision,
           at_fault=at_fault, deduction=str(deduction))
     if decision == Decision.REJECT:
-        return case_transition(actor=actor, case=case, to=CaseStatus.CLOSED, party=Party.STAFF,
+        case = case_transition(actor=actor, case=case, to=CaseStatus.CLOSED, party=Party.STAFF,
                                note=note or _("Claim rejected by Fangxin."), changes=ruling)
-    if not return_counts_as_received(case):
+    elif not return_counts_as_received(case):
         raise DomainError(errors.RETURN_NOT_RECEIVED,
                           _("The goods have not come back to the merchant. Send the case back to the return step "
                             "first, or reject the claim."))
-    return case_pay_out(actor=actor, case=case, party=Party.STAFF, note=note or _("Refund ordered by Fangxin."),
-                        deduction=deduction, changes=ruling)
+    else:
+        case = case_pay_out(actor=actor, case=case, party=Party.STAFF, note=note or _("Refund ordered by Fangxin."),
+                            deduction=deduction, changes=ruling)
+    _recompute_reputation(case.shop)
+    return case
+
+
+def _recompute_reputation(shop) -> None:
+    """A ruling against the merchant is a dispute lost: the shop's cached dispute rate follows at once."""
+    try:
+        from marketplace.services.reputation import shop_recompute_reputation
+    except ImportError:  # a marketplace without reputation figures
+        return
+    shop_recompute_reputation(shop=shop)
 
 
 @transaction.atomic

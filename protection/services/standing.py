@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from core import errors as core_errors
 from core.errors import DomainError
-from core.notifications import notify
 from core.privacy import audit
 from marketplace.models import Order
 from protection.models import (
@@ -153,10 +152,9 @@ def no_reason_suspend(*, actor, buyer, reason: str, days: int | None = None) -> 
     suspension = NoReasonSuspension.objects.create(buyer=buyer, starts_at=now, ends_at=now + timedelta(days=days),
                                                    reason=reason[:500], created_by=actor)
     audit(actor=actor, action="no_reason_suspend", target=suspension, reason=reason, buyer=buyer.pk, days=days)
-    notify(user=buyer, kind="after_sales", title=_("No-reason returns suspended"),
-           body=_("No-reason returns are suspended for your account until %(date)s: %(reason)s. Quality claims "
-                  "are not affected.") % {"date": timezone.localtime(suspension.ends_at).date().isoformat(),
-                                          "reason": reason})
+    from protection.services import messages
+
+    messages.suspension_started(suspension=suspension)
     return suspension
 
 

@@ -25,7 +25,7 @@ def admin_as(request):
     return make
 
 
-@pytest.mark.parametrize("who, status", [("superuser", 200), ("staff_user", 200), ("finance_user", 200),
+@pytest.mark.parametrize("who, status", [("superuser", 200), ("cs_staff", 200), ("finance_user", 200),
                                          ("staff_no_perms", 403)])
 @pytest.mark.parametrize("model", ["order", "payment", "refund", "settlement", "review", "complaint"])
 def test_who_may_open_the_lists(admin_as, completed_order, who, status, model):
@@ -36,13 +36,13 @@ def test_who_may_open_the_lists(admin_as, completed_order, who, status, model):
     assert response.status_code == status
 
 
-@pytest.mark.parametrize("who, status", [("finance_user", 200), ("staff_user", 403), ("staff_no_perms", 403)])
+@pytest.mark.parametrize("who, status", [("finance_user", 200), ("cs_staff", 403), ("staff_no_perms", 403)])
 def test_withdrawals_are_for_finance(admin_as, who, status):
     assert admin_as(who).get("/admin/marketplace/withdrawal/").status_code == status
 
 
 def test_the_order_page_shows_masked_data_timeline_and_books(admin_as, completed_order):
-    page = admin_as("staff_user").get(f"/admin/marketplace/order/{completed_order.pk}/change/")
+    page = admin_as("cs_staff").get(f"/admin/marketplace/order/{completed_order.pk}/change/")
 
     body = page.content.decode()
     assert page.status_code == 200
@@ -74,7 +74,7 @@ def test_the_order_list_query_count_does_not_grow(admin_as, make_listing, buyer,
 
 
 def test_cancel_action_asks_for_confirmation_and_a_note(admin_as, paid_order):
-    browser = admin_as("staff_user")
+    browser = admin_as("cs_staff")
     url = "/admin/marketplace/order/"
     selected = {"action": "cancel_orders", "_selected_action": [paid_order.pk]}
 
@@ -124,7 +124,7 @@ def complaint(buyer, shop, listing):
 def test_resolve_a_complaint_with_a_deduction(admin_as, complaint, merchant, shop):
     deposit_post(actor=merchant, shop=shop, amount="100.00", idempotency_key="dep")
 
-    response = admin_as("staff_user").post("/admin/marketplace/complaint/", {
+    response = admin_as("cs_staff").post("/admin/marketplace/complaint/", {
         "action": "resolve_deposit_deducted", "_selected_action": [complaint.pk], "confirm": "yes",
         "note": "Counterfeit seal", "deduction_amount": "40.00"})
 
@@ -136,14 +136,14 @@ def test_resolve_a_complaint_with_a_deduction(admin_as, complaint, merchant, sho
 
 
 def test_dismiss_a_complaint(admin_as, complaint):
-    admin_as("staff_user").post("/admin/marketplace/complaint/", {
+    admin_as("cs_staff").post("/admin/marketplace/complaint/", {
         "action": "resolve_dismissed", "_selected_action": [complaint.pk], "confirm": "yes", "note": "No proof"})
 
     assert Complaint.objects.get().outcome == "dismissed"
 
 
 def test_a_failed_resolution_is_reported_and_changes_nothing(admin_as, complaint):
-    response = admin_as("staff_user").post("/admin/marketplace/complaint/", {
+    response = admin_as("cs_staff").post("/admin/marketplace/complaint/", {
         "action": "resolve_deposit_deducted", "_selected_action": [complaint.pk], "confirm": "yes",
         "note": "x", "deduction_amount": "40.00"}, follow=True)
 

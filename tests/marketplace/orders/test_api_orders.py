@@ -63,12 +63,12 @@ def test_place_answers_201_with_the_order(as_, body, listing, buyer):
     order = Order.objects.get()
     assert data["id"] == order.pk
     assert (data["status"], data["total"], data["refunded"]) == ("pending_payment", "200.00", "0.00")
-    assert data["lines"] == [{"id": order.lines.get().pk, "listing": listing.pk, "title": "Teapot", "quantity": 2,
-                              "price": "100.00", "line_total": "200.00", "refunded": "0.00"}]
+    assert data["lines"] == [{"id": order.lines.get().pk, "listing": listing.pk, "title": "Wireless earphones",
+                              "quantity": 2, "price": "100.00", "line_total": "200.00", "refunded": "0.00"}]
     assert data["shipping_address"] == {"name": "张三", "phone": "+8613912345678",
                                         "address": "上海市浦东新区世纪大道100号 8楼"}
     assert (data["payment"]["method"], data["payment"]["installments"]) == ("full", None)
-    assert data["shop"] == {"id": listing.shop_id, "name": "Tea House"}
+    assert data["shop"] == {"id": listing.shop_id, "name": "Blue Sky Audio"}
     assert data["actions"] == ["pay", "cancel"]
     assert [step["status"] for step in data["timeline"]] == ["pending_payment"]
     assert Listing.objects.get(pk=listing.pk).stock == 8
@@ -363,7 +363,7 @@ def test_after_cancelling_the_merchant_sees_the_address_truncated(as_, paid_orde
 
 
 def test_staff_see_the_phone_masked(as_, paid_order):
-    data = as_("staff_user").get(_url(paid_order)).json()
+    data = as_("cs_staff").get(_url(paid_order)).json()
 
     assert data["shipping_address"]["phone"] == "139****5678"
     assert data["actions"] == []
@@ -422,7 +422,7 @@ def test_pages_are_paginated(as_, make_listing, buyer, address):
 
 # --- permission matrix ---------------------------------------------------------------------------
 
-PEOPLE = ["anonymous", "buyer", "other_buyer", "merchant", "other_merchant", "staff_user", "staff_no_perms"]
+PEOPLE = ["anonymous", "buyer", "other_buyer", "merchant", "other_merchant", "cs_staff", "staff_no_perms"]
 
 
 def _expect(table):

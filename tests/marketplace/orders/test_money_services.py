@@ -380,7 +380,7 @@ def test_no_withdrawal_beyond_the_balance(completed_order, shop, merchant):
     assert not Withdrawal.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["buyer", "other_merchant", "staff_user"])
+@pytest.mark.parametrize("who", ["buyer", "other_merchant", "cs_staff"])
 def test_only_the_owner_withdraws(completed_order, shop, request, who):
     with pytest.raises(DomainError) as caught:
         withdrawal_request(actor=request.getfixturevalue(who), shop=shop, amount="1.00", bank_name="ICBC",

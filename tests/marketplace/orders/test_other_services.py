@@ -96,13 +96,13 @@ def test_a_complaint_names_only_an_order_of_the_complainant_from_that_shop(paid_
         assert list(caught.value.extra["fields"]) == ["order"]
 
 
-def test_resolve_with_a_warning_tells_both_sides(complaint, staff_user, buyer, merchant, shop):
+def test_resolve_with_a_warning_tells_both_sides(complaint, cs_staff, buyer, merchant, shop):
     Notification.objects.all().delete()
 
-    resolved = complaint_resolve(actor=staff_user, complaint=complaint, outcome="warning", note="Fix the photos")
+    resolved = complaint_resolve(actor=cs_staff, complaint=complaint, outcome="warning", note="Fix the photos")
 
     assert (resolved.status, resolved.outcome, resolved.resolved_by, resolved.staff_note) == (
-        "resolved", "warning", staff_user, "Fix the photos")
+        "resolved", "warning", cs_staff, "Fix the photos")
     assert complaint.status == "resolved"
     assert set(Notification.objects.values_list("user__username", flat=True)) == {"buyer", "merchant"}
     assert AuditEvent.objects.filter(action="complaint_resolved", target_id=str(complaint.pk)).exists()
@@ -110,18 +110,18 @@ def test_resolve_with_a_warning_tells_both_sides(complaint, staff_user, buyer, m
     assert shop.dispute_rate == D("1.0000")
 
 
-def test_dismissing_tells_only_the_complainant(complaint, staff_user):
+def test_dismissing_tells_only_the_complainant(complaint, cs_staff):
     Notification.objects.all().delete()
 
-    complaint_resolve(actor=staff_user, complaint=complaint, outcome="dismissed", note="No evidence")
+    complaint_resolve(actor=cs_staff, complaint=complaint, outcome="dismissed", note="No evidence")
 
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["buyer"]
 
 
-def test_a_deposit_deduction_is_penalty_income(complaint, staff_user, merchant, shop):
+def test_a_deposit_deduction_is_penalty_income(complaint, cs_staff, merchant, shop):
     deposit_post(actor=merchant, shop=shop, amount="500.00", idempotency_key="dep")
 
-    complaint_resolve(actor=staff_user, complaint=complaint, outcome="deposit_deducted", note="Counterfeit",
+    complaint_resolve(actor=cs_staff, complaint=complaint, outcome="deposit_deducted", note="Counterfeit",
                       deduction_amount="200.00")
 
     assert Shop.objects.get(pk=shop.pk).deposit_amount == D("300.00")
@@ -133,11 +133,11 @@ def test_a_deposit_deduction_is_penalty_income(complaint, staff_user, merchant, 
 
 @pytest.mark.parametrize("amount, code", [("600.00", "insufficient_deposit"), (None, "validation_error"),
                                           ("-1", "validation_error"), ("1.001", "validation_error")])
-def test_a_deduction_needs_a_valid_amount_the_deposit_covers(complaint, staff_user, merchant, shop, amount, code):
+def test_a_deduction_needs_a_valid_amount_the_deposit_covers(complaint, cs_staff, merchant, shop, amount, code):
     deposit_post(actor=merchant, shop=shop, amount="500.00", idempotency_key="dep")
 
     with pytest.raises(DomainError) as caught:
-        complaint_resolve(actor=staff_user, complaint=complaint, outcome="deposit_deducted", note="x",
+        complaint_resolve(actor=cs_staff, complaint=complaint, outcome="deposit_deducted", note="x",
                           deduction_amount=amount)
 
     assert caught.value.code == code
@@ -145,22 +145,22 @@ def test_a_deduction_needs_a_valid_amount_the_deposit_covers(complaint, staff_us
     assert Shop.objects.get(pk=shop.pk).deposit_amount == D("500.00")
 
 
-def test_removing_the_listing(complaint, staff_user, listing):
-    complaint_resolve(actor=staff_user, complaint=complaint, outcome="listing_removed", note="Misleading")
+def test_removing_the_listing(complaint, cs_staff, listing):
+    complaint_resolve(actor=cs_staff, complaint=complaint, outcome="listing_removed", note="Misleading")
 
     assert Listing.objects.get(pk=listing.pk).status == ListingStatus.REMOVED
 
 
-def test_removing_needs_a_listing(buyer, shop, staff_user):
+def test_removing_needs_a_listing(buyer, shop, cs_staff):
     bare = complaint_file(actor=buyer, shop=shop, kind="fraud", description="x")
 
     with pytest.raises(DomainError):
-        complaint_resolve(actor=staff_user, complaint=bare, outcome="listing_removed", note="x")
+        complaint_resolve(actor=cs_staff, complaint=bare, outcome="listing_removed", note="x")
     assert Complaint.objects.get().status == "open"
 
 
-def test_suspending_the_shop(complaint, staff_user, shop):
-    complaint_resolve(actor=staff_user, complaint=complaint, outcome="shop_suspended", note="Fraud ring")
+def test_suspending_the_shop(complaint, cs_staff, shop):
+    complaint_resolve(actor=cs_staff, complaint=complaint, outcome="shop_suspended", note="Fraud ring")
 
     assert Shop.objects.get(pk=shop.pk).verification_status == ShopStatus.SUSPENDED
 
@@ -174,20 +174,20 @@ def test_only_staff_with_the_permission_resolve(complaint, request, who):
     assert Complaint.objects.get().status == "open"
 
 
-def test_a_resolved_complaint_stays_resolved(complaint, staff_user):
-    complaint_resolve(actor=staff_user, complaint=complaint, outcome="dismissed", note="x")
+def test_a_resolved_complaint_stays_resolved(complaint, cs_staff):
+    complaint_resolve(actor=cs_staff, complaint=complaint, outcome="dismissed", note="x")
 
     with pytest.raises(DomainError) as caught:
-        complaint_resolve(actor=staff_user, complaint=complaint, outcome="warning", note="y")
+        complaint_resolve(actor=cs_staff, complaint=complaint, outcome="warning", note="y")
 
     assert caught.value.code == "invalid_transition"
 
 
 @pytest.mark.parametrize("outcome, note, amount", [("banned", "x", None), ("warning", "", None),
                                                    ("warning", "x", "10.00")])
-def test_resolve_input_is_checked(complaint, staff_user, outcome, note, amount):
+def test_resolve_input_is_checked(complaint, cs_staff, outcome, note, amount):
     with pytest.raises(DomainError) as caught:
-        complaint_resolve(actor=staff_user, complaint=complaint, outcome=outcome, note=note,
+        complaint_resolve(actor=cs_staff, complaint=complaint, outcome=outcome, note=note,
                           deduction_amount=amount)
 
     assert caught.value.code == "validation_error"

@@ -58,9 +58,19 @@ def superuser(make_user):
     return make_user("root", is_staff=True, is_superuser=True)
 
 
+def _reads_english(user):
+    # Messages are rendered in each person's language; these people read English, so tests can quote texts.
+    from core.notifications import preferences_for
+
+    prefs = preferences_for(user)
+    prefs.language = "en"
+    prefs.save(update_fields=["language"])
+    return user
+
+
 @pytest.fixture
 def buyer(make_user):
-    return make_user("buyer")
+    return _reads_english(make_user("buyer"))
 
 
 @pytest.fixture
@@ -70,7 +80,7 @@ def other_buyer(make_user):
 
 @pytest.fixture
 def merchant(make_user):
-    return make_user("merchant")
+    return _reads_english(make_user("merchant"))
 
 
 @pytest.fixture

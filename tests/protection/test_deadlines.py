@@ -67,7 +67,7 @@ def test_a_return_not_shipped_within_7_days_closes_the_case(clock, received_orde
     assert case.status == CaseStatus.CLOSED
     assert not Refund.objects.exists()
     assert after_sales_messages(buyer) == [f"After-sales request #{case.pk} sent",
-                                           f"Return approved for #{case.pk}: ship it by 2026年3月9日 10:00",
+                                           f"Return approved for #{case.pk}: ship it by March 9, 2026, 10 a.m.",
                                            f"After-sales case #{case.pk} closed"]
 
 
@@ -162,3 +162,16 @@ def test_each_sweep_is_on_the_beat_schedule(name):
     assert app.conf.beat_schedule[name]["task"] == BEAT_SCHEDULE[name]["task"]
     module, _, task = BEAT_SCHEDULE[name]["task"].rpartition(".")
     assert hasattr(tasks, task)
+
+
+def test_each_side_reads_the_deadline_in_its_own_language(clock, received_order, open_case, merchant, buyer):
+    from core.notifications import preferences_for
+
+    prefs = preferences_for(merchant)
+    prefs.language = "zh-hans"
+    prefs.save()
+    open_case(received_order)
+    to_merchant = Notification.objects.filter(user=merchant, kind="after_sales").latest("pk")
+    to_buyer = Notification.objects.filter(user=buyer, kind="after_sales").latest("pk")
+    assert "2026年3月4日 10:00" in to_merchant.body
+    assert "March 4, 2026, 10 a.m." in to_buyer.body

@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -142,14 +141,16 @@ def line_draw(line: CreditLine, amount: Decimal) -> None:
                           _("Your available credit (%(available)s) does not cover this order.")
                           % {"available": line.available_amount},
                           reasons=["insufficient_credit"], available=str(line.available_amount))
-    CreditLine.objects.filter(pk=line.pk).update(used_amount=F("used_amount") + amount)
+    # Under the row lock a read-modify-write is safe, and exact: SQLite would do F() arithmetic in floats.
     line.used_amount += amount
+    CreditLine.objects.filter(pk=line.pk).update(used_amount=line.used_amount)
 
 
 def line_restore(line_id: int, amount: Decimal) -> None:
     """Give back ``amount`` of used credit (principal repaid or refunded). Caller holds the line's lock."""
     if amount:
-        CreditLine.objects.filter(pk=line_id).update(used_amount=F("used_amount") - amount)
+        line = line_lock(line_id)
+        CreditLine.objects.filter(pk=line_id).update(used_amount=line.used_amount - amount)
 
 
 def unpaid_statuses():

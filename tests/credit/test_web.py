@@ -77,8 +77,7 @@ def test_statement_pages_and_csv(buyer_with_line, other_buyer, listing, place_cr
 
 
 def test_quote_partial_shows_apr_more_prominently_than_the_monthly_rate(db):
-    with translation.override("en"):
-        response = Client().get("/credit/quote/", {"amount": "1000.00", "installments": 12})
+    response = Client().get("/credit/quote/", {"amount": "1000.00", "installments": 12}, HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
     assert response.status_code == 200
     assert '<strong class="apr" data-apr="13.57">13.57 %</strong>' in html
@@ -92,3 +91,9 @@ def test_quote_tag_for_the_checkout_page(db):
 
     html = Template("{% load credit_tags %}{% credit_quote amount 6 %}").render(Context({"amount": "600.00"}))
     assert 'data-apr="' in html and "¥27.00" in html
+
+
+def test_pages_are_translated_to_chinese(db):
+    html = Client().get("/credit/quote/", {"amount": "1000.00", "installments": 12},
+                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "年化利率" in html and "还款计划" in html and "整单退款" in html

@@ -29,12 +29,6 @@ def next_key(prefix="key") -> str:
 
 
 @pytest.fixture(autouse=True)
-def _site_urls(settings):
-    """The project mounts our URL modules; until config/urls.py does, tests mount them themselves."""
-    settings.ROOT_URLCONF = "tests.protection.urls"
-
-
-@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

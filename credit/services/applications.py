@@ -17,13 +17,14 @@ from credit.models import (
     CreditApplication,
     CreditEvent,
     CreditLine,
+    CreditLineEvent,
     EmergencyContact,
     IncomeBand,
     LineStatus,
     Relation,
 )
 from credit.services import permissions
-from credit.services.lines import CreditLineEvent, _event, _freeze, credit_line_open, line_lock
+from credit.services.lines import _event, _freeze, credit_line_open, line_lock
 from credit.services.quotes import current_terms
 from credit.services.transitions import transition
 from credit.services.underwriting import gather_facts, underwrite

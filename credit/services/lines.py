@@ -8,8 +8,7 @@ from core.errors import DomainError
 from core.money import quantize
 from core.privacy import audit
 from credit import errors
-from credit.models import CreditEvent, CreditLine, CreditLineEvent, Installment, LineStatus  # noqa: F401
-from credit.models.plans import UNPAID
+from credit.models import CreditEvent, CreditLine, CreditLineEvent, Installment, LineStatus
 from credit.services import permissions
 from credit.services.transitions import transition
 
@@ -151,7 +150,3 @@ def line_restore(line_id: int, amount: Decimal) -> None:
     if amount:
         line = line_lock(line_id)
         CreditLine.objects.filter(pk=line_id).update(used_amount=line.used_amount - amount)
-
-
-def unpaid_statuses():
-    return UNPAID

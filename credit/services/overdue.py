@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from core.money import ZERO
@@ -148,8 +148,6 @@ def _unfreeze_clear_lines() -> int:
 
 def delinquency_report(today: date | None = None) -> list[dict]:
     """Outstanding principal and count of overdue instalments per bucket (admin report)."""
-    from django.db.models import Count, F, Sum
-
     rows = (Installment.objects.filter(status=OVERDUE).values("bucket")
             .annotate(count=Count("pk"), principal=Sum(F("principal_amount") - F("paid_principal_amount")),
                       penalty=Sum(F("penalty_amount") - F("paid_penalty_amount")))
@@ -157,5 +155,3 @@ def delinquency_report(today: date | None = None) -> list[dict]:
     return [{"bucket": r["bucket"], "count": r["count"], "principal": r["principal"] or ZERO,
              "penalty": r["penalty"] or ZERO} for r in rows]
 
-
-__all__ = ["SweepResult", "delinquency_report", "installments_mark_overdue", "Q"]

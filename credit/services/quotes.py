@@ -74,8 +74,8 @@ def quote_build(*, amount: Decimal, count, listing=None, start: date | None = No
         "total_fee": str(total_fee),
         "total": str(amount + total_fee),
         "apr": str(apr),
-        "monthly_fee_rate": str(quantize(buyer_rate * 100 / product.count, rounding="ROUND_HALF_UP"))
-        if product.count else "0.00",
+        # Shown, smaller, next to the APR: the per-period rate alone understates the cost.
+        "monthly_fee_rate": str(quantize(buyer_rate * 100 / product.count)),
         "count": product.count,
         "fee_rate": str(product.fee_rate),
         "fee_payer": "merchant" if merchant_pays_fee else "buyer",

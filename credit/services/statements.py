@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.money import ZERO
 from credit.models import CreditLine, CreditRefund, Installment, InstallmentPlan, Repayment, Statement
 from credit.models.plans import UNPAID
 from credit.schedules import add_months
@@ -115,5 +114,3 @@ def statement_csv(statement: Statement) -> str:
         writer.writerow([due["due_date"], due["plan"], due["number"], due["amount"]])
     return out.getvalue()
 
-
-__all__ = ["ZERO", "statement_build", "statement_csv", "statements_generate"]

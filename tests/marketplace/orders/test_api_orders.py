@@ -402,14 +402,18 @@ def test_list_query_counts_do_not_grow_with_the_page(as_, make_listing, buyer, a
     assert counts[0] == counts[1] <= 6
 
 
-def test_list_query_count_is_pinned(as_, make_listing, buyer, address, django_assert_max_num_queries):
+@pytest.mark.parametrize("path, who, queries", [
+    (ORDERS, "buyer", 4),  # token and user, count, orders with their shops, lines
+    ("/api/v1/merchant/orders/", "merchant", 5),  # ... and the merchant's shop
+])
+def test_list_query_counts_are_pinned(as_, make_listing, buyer, address, django_assert_max_num_queries, path, who,
+                                      queries):
     _orders_for(buyer, make_listing(stock=500), address, 25)
-    client = as_("buyer")
+    client = as_(who)
 
-    # token + user, count, orders with shops, lines
     for size in (5, 25):
-        with django_assert_max_num_queries(4):
-            assert len(client.get(ORDERS, {"page_size": size}).json()["results"]) == size
+        with django_assert_max_num_queries(queries):
+            assert len(client.get(path, {"page_size": size}).json()["results"]) == size
 
 
 def test_pages_are_paginated(as_, make_listing, buyer, address):

@@ -8,7 +8,7 @@ from protection.selectors import allowed_actions
 from protection.services.transitions import party_of
 
 
-class ErrorSerializer(serializers.Serializer):
+class AfterSalesErrorSerializer(serializers.Serializer):
     """The API's error object (API.md): a stable ``code``, human ``detail``, and details of the failure."""
 
     code = serializers.CharField()
@@ -34,32 +34,32 @@ class CaseCreateInput(serializers.Serializer):
                                              "partial_refund.")
 
 
-class ReasonInput(serializers.Serializer):
+class CaseReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-class OptionalReasonInput(serializers.Serializer):
+class CaseNoteInput(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class EscalateInput(serializers.Serializer):
+class CaseEscalateInput(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
     return_received = serializers.BooleanField(required=False, default=False,
                                                help_text="Merchant only: the return arrived (its condition is "
                                                          "what is disputed).")
 
 
-class ShipmentInput(serializers.Serializer):
+class CaseShipmentInput(serializers.Serializer):
     carrier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=60)
 
 
-class EvidenceInput(serializers.Serializer):
+class CaseEvidenceInput(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=True, help_text="A JPEG, PNG or WebP photo.")
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RulingInput(serializers.Serializer):
+class CaseRulingInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     at_fault = serializers.ChoiceField(choices=AtFault.choices)
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
@@ -69,19 +69,19 @@ class RulingInput(serializers.Serializer):
 
 # --- output --------------------------------------------------------------------------------------
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class AfterSalesEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["id", "kind", "old_status", "new_status", "party", "note", "created"]
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class AfterSalesEvidenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "party", "text", "image", "thumbnail", "width", "height", "created"]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class AfterSalesCaseSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(source="claimed_amount", max_digits=14, decimal_places=2, read_only=True)
     deduction = serializers.DecimalField(source="deduction_amount", max_digits=14, decimal_places=2, read_only=True)
     line = serializers.SerializerMethodField()
@@ -168,16 +168,16 @@ class CaseSerializer(serializers.ModelSerializer):
                 "period_days": standing.period_days}
 
 
-class CaseDetailSerializer(CaseSerializer):
-    events = CaseEventSerializer(many=True, read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
+class AfterSalesCaseDetailSerializer(AfterSalesCaseSerializer):
+    events = AfterSalesEventSerializer(many=True, read_only=True)
+    evidence = AfterSalesEvidenceSerializer(many=True, read_only=True)
 
-    class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "events", "evidence"]
+    class Meta(AfterSalesCaseSerializer.Meta):
+        fields = [*AfterSalesCaseSerializer.Meta.fields, "events", "evidence"]
         read_only_fields = fields
 
 
-class StandingSerializer(serializers.Serializer):
+class AfterSalesStandingSerializer(serializers.Serializer):
     period_days = serializers.IntegerField()
     orders_received = serializers.IntegerField()
     cases = serializers.IntegerField()

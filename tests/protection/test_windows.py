@@ -1,7 +1,10 @@
 """After-sales windows: which request fits when, to the second, and the closing date when it does not."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from core.errors import DomainError
 from protection.models import AfterSalesCase, CaseReason, CaseType
@@ -131,3 +134,19 @@ def test_window_closed_answers_400_with_closed_on_through_the_api(clock, make_or
     assert response.json()["code"] == "window_closed"
     assert response.json()["closed_on"] == "2026-03-17"
     assert not AfterSalesCase.objects.exists()
+
+
+@given(received=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                             timezones=st.just(T0.tzinfo)),
+       offset=st.integers(min_value=-400 * 86400, max_value=400 * 86400),
+       return_days=st.integers(min_value=0, max_value=60), quality_days=st.integers(min_value=0, max_value=400),
+       reason=st.sampled_from([CaseReason.NO_REASON, CaseReason.QUALITY, CaseReason.DAMAGED]))
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_a_window_is_open_exactly_from_receipt_for_its_whole_days(received, offset, return_days, quality_days,
+                                                                  reason):
+    window = window_for(type=CaseType.RETURN_REFUND, reason=reason, paid_at=received - DAY, received_at=received,
+                        return_days=return_days, quality_days=quality_days)
+    days = (window.closes_at - received) / DAY
+    assert days == int(days) and days >= 7
+    at = received + timedelta(seconds=offset)
+    assert window.is_open(at) == (received <= at < received + days * DAY)

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import errors
 from core.errors import DomainError
 from marketplace import hooks
 from marketplace.models import Order, OrderStatus, Shop
@@ -228,10 +229,20 @@ def order_pay_view(request, pk):
     form = PayForm(request.POST)
     if not form.is_valid():
         raise Http404
-    return _action(request, pk, lambda order: order_pay(
-        actor=request.user, order=order, outcome=form.cleaned_data["outcome"],
-        idempotency_key=f"web-{form.cleaned_data['key']}"), success=_("Paid. We hold the money until you confirm "
-                                                                        "receipt."))
+    order, _role = _visible(request, pk)
+    try:
+        order_pay(actor=request.user, order=order, outcome=form.cleaned_data["outcome"],
+                  idempotency_key=f"web-{form.cleaned_data['key']}")
+    except DomainError as exc:
+        order.refresh_from_db()
+        if exc.code == errors.INVALID_TRANSITION and order.paid_at is not None and order.buyer_id == request.user.pk:
+            # A double click: the first submission already paid; the second found the order paid.
+            messages.info(request, _("This order is paid."))
+        else:
+            messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Paid. We hold the money until you confirm receipt."))
+    return redirect(_next(request, _detail_url(order)))
 
 
 @login_required

@@ -1,7 +1,6 @@
 """Credit fixtures: buyers with and without lines, a verified shop with instalment listings, credit officers.
 
-Everything is made through services, the way users create it. The API tests use
-``tests.credit.urls`` (config.urls plus credit's routes, until config.urls includes them).
+Everything is made through services, the way users create it.
 """
 from decimal import Decimal
 from itertools import count
@@ -63,11 +62,6 @@ def _reference_data(request):
 def _transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
-
-
-@pytest.fixture(autouse=True)
-def _credit_urls(settings):
-    settings.ROOT_URLCONF = "tests.credit.urls"
 
 
 @pytest.fixture

@@ -32,8 +32,6 @@ from marketplace.web.catalog_forms import DepositForm, ImageForm, ListingForm, S
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-# The orders app may provide the first template (it extends the second and fills the buy box).
-LISTING_TEMPLATES = ["marketplace/orders/listing_detail.html", "marketplace/catalog/listing_detail.html"]
 
 
 def _page(request, queryset, *, default_size: int = PAGE_SIZE):
@@ -73,7 +71,7 @@ def listing_search(request):
 def listing_detail(request, pk):
     listing = get_object_or_404(listings_visible_to(request.user), pk=pk)
     shop = listing.shop
-    return render(request, LISTING_TEMPLATES, {
+    return render(request, "marketplace/catalog/listing_detail.html", {
         "listing": listing,
         "shop": shop,
         "images": list(listing.images.all()),

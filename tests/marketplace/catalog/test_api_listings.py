@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from marketplace import hooks
 from marketplace.models import Category, Listing, ListingImage
 from marketplace.services.listings import listing_add_image, listing_pause, listing_remove
-from marketplace.services.shops import shop_open, shop_suspend
+from marketplace.services.shops import shop_open, shop_suspend, shop_verify
 
 from .conftest import image_bytes
 
@@ -418,3 +418,20 @@ def test_schema_documents_the_catalogue(as_role):
     assert {"401", "403", "404", "409"} <= set(paths["/api/v1/staff/shops/{id}/verify/"]["post"]["responses"])
     parameters = {p["name"] for p in paths["/api/v1/listings/"]["get"]["parameters"]}
     assert {"q", "category", "shop", "min_price", "max_price", "installments", "ordering", "page"} <= parameters
+
+
+@pytest.mark.parametrize("url, role", [("/api/v1/merchant/listings/", "merchant"), ("/api/v1/shops/", "anonymous"),
+                                       ("/api/v1/categories/", "anonymous")])
+def test_other_list_endpoints_query_count_does_not_grow(as_role, hundred_listings, make_user, staff_user, url,
+                                                        role):
+    for n in range(30):
+        shop_verify(actor=staff_user, shop=shop_open(actor=make_user(), name=f"Shop {n}"))
+    client = as_role(role)
+    counts = []
+    for size in (10, 20, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"page_size": size}).status_code == 200
+        counts.append(len(queries))
+
+    # At most: token, my shop, count, page, images.
+    assert counts[0] == counts[1] == counts[2] <= 5

@@ -405,3 +405,24 @@ def test_image_upload_page(browser, listing):
     image = ListingImage.objects.get()
     assert client.post(reverse("merchant-listing-image-delete", args=[listing.pk, image.pk])).status_code == 302
     assert ListingImage.objects.count() == 0
+
+
+def test_buy_box_offers_the_cart_to_buyers_only(browser, listing):
+    url = reverse("listing-detail", args=[listing.pk])
+
+    assert "Log in to buy" in browser("anonymous").get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="quantity"' in browser("buyer").get(url).content.decode()
+    assert 'name="quantity"' not in browser("merchant").get(url).content.decode()
+
+
+@pytest.mark.parametrize("url_name, role", [("shop-detail", "anonymous"), ("merchant-listings", "merchant")])
+def test_other_list_pages_query_count_does_not_grow(browser, many_listings, shop, url_name, role):
+    client = browser(role)
+    url = reverse(url_name, args=[shop.pk] if url_name == "shop-detail" else [])
+    counts = []
+    for size in (10, 20, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"page_size": size}).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1] == counts[2] <= 7

@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
             name='Evidence',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('party', models.CharField(choices=[('buyer', 'Buyer'), ('merchant', 'Merchant'), ('staff', 'Fangxin staff'), ('system', 'Automatic')], max_length=16, verbose_name='from')),
+                ('party', models.CharField(choices=[('buyer', 'Buyer'), ('merchant', 'Merchant'), ('staff', 'Fangxin staff'), ('system', 'Automatic')], max_length=16, verbose_name='submitted by')),
                 ('text', models.TextField(blank=True, max_length=2000, verbose_name='text')),
                 ('image', models.ImageField(blank=True, height_field='height', upload_to=protection.models.records.evidence_path, verbose_name='photo', width_field='width')),
                 ('thumbnail', models.ImageField(blank=True, upload_to=protection.models.records.evidence_path)),
@@ -132,13 +132,13 @@ class Migration(migrations.Migration):
             name='NoReasonSuspension',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='from')),
-                ('ends_at', models.DateTimeField(verbose_name='until')),
+                ('starts_at', models.DateTimeField(verbose_name='suspended from')),
+                ('ends_at', models.DateTimeField(verbose_name='suspended until')),
                 ('reason', models.CharField(max_length=500, verbose_name='reason')),
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('lifted_at', models.DateTimeField(blank=True, null=True, verbose_name='lifted')),
                 ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='no_reason_suspensions', to=settings.AUTH_USER_MODEL, verbose_name='buyer')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='suspended by')),
                 ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -43,7 +43,7 @@ class Evidence(models.Model):
     """Text and/or a photo one side (or staff) adds to a case; images are re-encoded without metadata."""
 
     case = models.ForeignKey("protection.AfterSalesCase", on_delete=models.CASCADE, related_name="evidence")
-    party = models.CharField(_("from"), max_length=16, choices=Party.choices)
+    party = models.CharField(_("submitted by"), max_length=16, choices=Party.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("text"), blank=True, max_length=2000)
     image = models.ImageField(_("photo"), upload_to=evidence_path, blank=True, width_field="width",

@@ -46,11 +46,11 @@ class NoReasonSuspension(models.Model):
 
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="no_reason_suspensions", verbose_name=_("buyer"))
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"))
+    starts_at = models.DateTimeField(_("suspended from"))
+    ends_at = models.DateTimeField(_("suspended until"))
     reason = models.CharField(_("reason"), max_length=500)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("by"))
+                                   related_name="+", verbose_name=_("suspended by"))
     created = models.DateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
     lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

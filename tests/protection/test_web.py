@@ -131,3 +131,18 @@ def test_my_cases_and_standing_pages(browser, buyer, make_order, open_case, djan
     html = client.get("/after-sales/standing/").content.decode()
     assert "never counts against you" in html
     assert browser().get("/after-sales/standing/").status_code == 302
+
+
+def test_pages_and_messages_speak_chinese_by_default(received_order, open_case, merchant, make_user):
+    from core.models import Notification
+    from core.notifications import preferences_for
+
+    prefs = preferences_for(merchant)
+    prefs.language = "zh-hans"
+    prefs.save()
+    case = open_case(received_order)
+    assert Notification.objects.filter(user=merchant).latest("pk").title == f"新的售后申请 #{case.pk}"
+    client = Client()  # no Accept-Language: the site's default, Simplified Chinese
+    client.force_login(merchant)
+    html = client.get(f"/after-sales/{case.pk}/").content.decode()
+    assert "待商家处理" in html and "处理记录" in html

@@ -392,3 +392,4 @@ def test_the_navigation_links_cart_and_orders(web):
     page = web("buyer").get("/cart/").content.decode()
 
     assert 'href="/cart/"' in page and 'href="/orders/"' in page
+    assert 'href="/listings/"' in page and 'href="/merchant/"' in page

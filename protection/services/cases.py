@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import errors as core_errors
 from core.errors import DomainError
@@ -150,4 +151,4 @@ def case_withdraw(*, actor, case, note: str = "") -> AfterSalesCase:
         raise DomainError(core_errors.INVALID_TRANSITION, _("This case can no longer be withdrawn."), status=409,
                           current_status=case.status)
     return case_transition(actor=actor, case=case, to=CaseStatus.CLOSED, party=party,
-                           note=note or _("Withdrawn by the buyer."))
+                           note=note or gettext_lazy("Withdrawn by the buyer."))

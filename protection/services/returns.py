@@ -2,6 +2,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import errors as core_errors
 from core.errors import DomainError
@@ -84,4 +85,4 @@ def exchange_refund_instead(*, actor, case, note: str = ""):
     party = require_party(actor, case, Party.MERCHANT)
     _expect(case, CaseStatus.AWAITING_REPLACEMENT, _("Only an exchange waiting for its replacement can turn "
                                                        "into a refund."))
-    return case_pay_out(actor=actor, case=case, party=party, note=note or _("No replacement available."))
+    return case_pay_out(actor=actor, case=case, party=party, note=note or gettext_lazy("No replacement available."))

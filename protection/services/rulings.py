@@ -10,6 +10,7 @@ deduct for goods returned used.
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import errors as core_errors
 from core.errors import DomainError
@@ -107,14 +108,15 @@ def ruling_record(*, actor, case, decision: str, at_fault: str, note: str = "", 
           at_fault=at_fault, deduction=str(deduction))
     if decision == Decision.REJECT:
         case = case_transition(actor=actor, case=case, to=CaseStatus.CLOSED, party=Party.STAFF,
-                               note=note or _("Claim rejected by Fangxin."), changes=ruling)
+                               note=note or gettext_lazy("Claim rejected by Fangxin."), changes=ruling)
     elif not return_counts_as_received(case):
         raise DomainError(errors.RETURN_NOT_RECEIVED,
                           _("The goods have not come back to the merchant. Send the case back to the return step "
                             "first, or reject the claim."))
     else:
-        case = case_pay_out(actor=actor, case=case, party=Party.STAFF, note=note or _("Refund ordered by Fangxin."),
-                            deduction=deduction, changes=ruling)
+        case = case_pay_out(actor=actor, case=case, party=Party.STAFF,
+                            note=note or gettext_lazy("Refund ordered by Fangxin."), deduction=deduction,
+                            changes=ruling)
     _recompute_reputation(case.shop)
     return case
 
@@ -140,6 +142,6 @@ def case_return_order(*, actor, case, note: str = ""):
                           current_status=case.status)
     audit(actor=actor, action="after_sales_return_ordered", target=case, reason=note[:500])
     return case_transition(actor=actor, case=case, to=CaseStatus.AWAITING_RETURN, party=Party.STAFF,
-                           note=note or _("Fangxin asks the buyer to send the goods back first."),
+                           note=note or gettext_lazy("Fangxin asks the buyer to send the goods back first."),
                            changes={"return_ship_by": timezone.now() + policy().buyer_ship_return,
                                     "return_shipped_at": None, "return_confirm_by": None, "escalated_at": None})

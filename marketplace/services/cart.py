@@ -1,5 +1,5 @@
 """The buyer's cart on the website: add, change, remove, and check out one shop's items as an order."""
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from core import errors
@@ -49,7 +49,12 @@ def cart_add(*, buyer, listing, quantity: int = 1) -> CartItem:
         if CartItem.objects.filter(buyer=buyer).count() >= MAX_ITEMS:
             raise DomainError(errors.VALIDATION_ERROR,
                               gettext("Your cart is full; check out or remove something first."))
-        return CartItem.objects.create(buyer=buyer, listing=listing, quantity=quantity)
+        try:
+            with transaction.atomic():
+                return CartItem.objects.create(buyer=buyer, listing=listing, quantity=quantity)
+        except IntegrityError:
+            # A double click added the same listing a moment ago: add to that line instead.
+            item = CartItem.objects.select_for_update().get(buyer=buyer, listing=listing)
     item.quantity = min(item.quantity + quantity, MAX_QUANTITY)
     item.save(update_fields=["quantity"])
     return item

@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from marketplace.services.images import validate_image
 from protection.models import CaseReason, CaseType
 
 
@@ -40,6 +42,12 @@ class CaseForm(forms.Form):
         photos = self.cleaned_data.get("photos") or []
         if len(photos) > 5:
             raise forms.ValidationError(_("At most 5 photos."))
+        # All checked before anything is stored, so a bad second photo leaves no orphaned first one.
+        for photo in photos:
+            try:
+                validate_image(photo)
+            except DomainError as exc:
+                raise forms.ValidationError(f"{photo.name}: {exc.message}") from None
         return photos
 
 

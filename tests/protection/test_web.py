@@ -33,14 +33,17 @@ def test_the_buyer_opens_a_case_with_photos_from_the_order_page(browser, buyer, 
     assert Evidence.objects.filter(case=case, party="buyer").count() == 2
 
 
-def test_a_refused_photo_undoes_the_whole_request(browser, buyer, received_order):
+def test_a_refused_photo_undoes_the_whole_request(browser, buyer, received_order, png_file, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = browser(buyer).post(f"/after-sales/new/{received_order.pk}/", {
         "line": received_order.lines.first().pk, "type": "return_refund", "reason": "damaged",
-        "photos": [SimpleUploadedFile("x.png", b"not an image", content_type="image/png")]})
+        "photos": [png_file("good.png"), SimpleUploadedFile("x.png", b"not an image", content_type="image/png")]})
     assert response.status_code == 200
+    assert "x.png" in response.content.decode()
     assert not AfterSalesCase.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not any(path.is_file() for path in media.rglob("*"))
 
 
 def test_the_form_shows_the_window_that_closed(clock, browser, buyer, received_order):

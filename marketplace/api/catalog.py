@@ -52,6 +52,7 @@ E401 = {401: _error("Not logged in (not_authenticated).")}
 E403 = {403: _error("Logged in but not allowed (permission_denied).")}
 E404 = {404: _error("No such resource, or not one the caller may see (not_found).")}
 E409 = {409: _error("Not possible in the current state (invalid_transition).")}
+E404_PAGE = {404: _error("No such page of results (not_found).")}
 
 
 class StrictCharField(serializers.CharField):
@@ -153,10 +154,11 @@ class ShopListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         queryset = shop_list_for_public()
-        q = self.request.query_params.get("q", "").strip()[:80]
+        q = self.request.query_params.get("q", "").replace("\x00", "").strip()[:80]  # PostgreSQL refuses NUL
         return queryset.filter(name__icontains=q) if q else queryset
 
-    @extend_schema(summary="Verified shops", parameters=[OpenApiParameter("q", str, description="Part of the name")])
+    @extend_schema(summary="Verified shops", parameters=[OpenApiParameter("q", str, description="Part of the name")],
+                   responses={200: ShopSerializer(many=True), **E404_PAGE})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -263,6 +265,10 @@ class CategoryList(generics.ListAPIView):
     pagination_class = CategoryPagination
     filter_backends: list = []
     queryset = Category.objects.all()
+
+    @extend_schema(summary="Categories", responses={200: CategorySerializer(many=True), **E404_PAGE})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         categories = category_list()
@@ -382,7 +388,7 @@ class ListingListCreate(generics.ListAPIView):
         return listing_list_for_public()
 
     @extend_schema(summary="Search listings", parameters=_LISTING_FILTERS, filters=False,
-                   responses={200: ListingSerializer(many=True), **E400})
+                   responses={200: ListingSerializer(many=True), **E400, **E404_PAGE})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -487,7 +493,8 @@ class MerchantListingList(generics.ListAPIView):
         return listing_list_for_merchant(shop=_my_shop(self.request))
 
     @extend_schema(summary="My shop's listings", responses={200: ListingSerializer(many=True), **E401,
-                                                            403: _error("The caller has no shop (no_shop).")})
+                                                            403: _error("The caller has no shop (no_shop)."),
+                                                            **E404_PAGE})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

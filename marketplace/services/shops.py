@@ -52,6 +52,8 @@ def clean_text(value, *, field: str, max_length: int, min_length: int = 0) -> st
     # Clients can send numbers or lists where text is expected; refuse rather than coerce.
     if not isinstance(value, str):
         raise field_error(field, _("Enter text."))
+    if "\x00" in value:  # PostgreSQL cannot store it in text
+        raise field_error(field, _("Null characters are not allowed."))
     value = value.strip()
     if len(value) < min_length:
         raise field_error(field, _("Enter at least %(n)d characters.") % {"n": min_length})

@@ -4,6 +4,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from marketplace import hooks
@@ -378,7 +381,7 @@ def test_huge_upload_is_refused_before_parsing(as_role, listing):
 
 # --- query counts and schema ---------------------------------------------------------------------
 @pytest.fixture
-def hundred_listings(make_listing, merchant, other_shop, settings):
+def hundred_listings(make_listing, merchant, other_shop):
     listings = [make_listing(title=f"Listing {n}", price=f"{n + 1}.00") for n in range(60)]
     listings += [make_listing(shop=other_shop, title=f"Other {n}") for n in range(45)]
     for listing in listings[::3]:
@@ -435,3 +438,51 @@ def test_other_list_endpoints_query_count_does_not_grow(as_role, hundred_listing
 
     # At most: token, my shop, count, page, images.
     assert counts[0] == counts[1] == counts[2] <= 5
+
+
+# --- never a 500 for bad input -------------------------------------------------------------------
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+    | st.sampled_from(["1.00", "0.001", "1e400", "NaN", "-0", "phones", "active", "draft", "paused", "１２"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
+_fields = ["title", "description", "price", "stock", "category", "installments_available", "merchant_pays_fee",
+           "return_days", "exchange_days", "quality_days", "status"]
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(_fields), _json, max_size=4))
+def test_create_and_patch_answer_4xx_never_500(as_role, body, listing, changes):
+    client = as_role("merchant")
+
+    created = client.post("/api/v1/listings/", {**body, **changes}, format="json")
+    patched = client.patch(f"/api/v1/listings/{listing.pk}/", changes, format="json")
+
+    assert created.status_code in (201, 400), created.content
+    assert patched.status_code in (200, 400, 409), patched.content
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(
+    st.sampled_from(["q", "category", "shop", "min_price", "max_price", "installments", "guarantee", "ordering",
+                     "page", "page_size"]),
+    st.text(max_size=20) | st.sampled_from(["1e999", "-1", "99999999999999999999", "0", "phones", "true"]),
+    max_size=4))
+def test_search_answers_200_or_400_never_500(as_role, listing, params):
+    response = as_role("anonymous").get("/api/v1/listings/", params)
+
+    assert response.status_code in (200, 400, 404), response.content
+
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_null_characters_are_a_validation_error(as_role, body, field):
+    response = as_role("merchant").post("/api/v1/listings/", {**body, field: "a\x00b"}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+def test_null_character_in_a_search_is_a_validation_error(as_role, listing):
+    assert as_role("anonymous").get("/api/v1/listings/", {"q": "a\x00b"}).status_code == 400

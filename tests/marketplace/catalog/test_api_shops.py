@@ -312,3 +312,10 @@ def test_categories_flat_with_parents_in_the_request_language(as_role):
     assert by_slug["phones-audio"]["parent"] == by_slug["phones"]["id"]
     assert by_slug["phones"]["parent"] is None
     assert {c["slug"]: c["name"] for c in en["results"]}["phones-audio"] == "Headphones & Audio"
+
+
+def test_shop_list_search_by_name(as_role, shop, other_shop):
+    client = as_role("anonymous")
+
+    assert [s["name"] for s in client.get("/api/v1/shops/", {"q": "tea"}).json()["results"]] == ["Green Tea House"]
+    assert client.get("/api/v1/shops/", {"q": "te\x00a"}).status_code == 200

@@ -43,7 +43,8 @@ class Order(models.Model):
     """One buyer's order from one shop."""
 
     TRANSITIONS = {
-        OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+        # A credit checkout is placed pending payment, then funded (paid) or held by risk control.
+        OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.UNDER_REVIEW, OrderStatus.CANCELLED},
         OrderStatus.UNDER_REVIEW: {OrderStatus.PAID, OrderStatus.CANCELLED},
         OrderStatus.PAID: {OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED,
                            OrderStatus.PARTIALLY_REFUNDED},

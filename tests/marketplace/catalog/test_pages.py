@@ -426,3 +426,10 @@ def test_other_list_pages_query_count_does_not_grow(browser, many_listings, shop
         counts.append(len(queries))
 
     assert counts[0] == counts[1] == counts[2] <= 7
+
+
+def test_merchant_pages_link_to_orders_and_money(browser, shop):
+    html = browser("merchant").get(reverse("merchant-dashboard")).content.decode()
+
+    assert reverse("orders:merchant-orders") in html
+    assert reverse("orders:merchant-balance") in html

@@ -212,4 +212,5 @@ LOGGING = {
 FANGXIN = {
     "COMMISSION_RATE": env.str("FANGXIN_COMMISSION_RATE", default="0.02"),
     "AUTO_CONFIRM_DAYS": env.int("FANGXIN_AUTO_CONFIRM_DAYS", default=10),
+    "SHIP_WITHIN_HOURS": env.int("FANGXIN_SHIP_WITHIN_HOURS", default=48),
 }

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core import health, views
+from core import health, views, web
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -20,6 +20,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", views.register, name="register"),
+    path("notifications/", web.notification_list, name="notifications"),
+    path("notifications/read-all/", web.notification_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", web.notification_read, name="notification-read"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

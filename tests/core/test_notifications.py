@@ -60,3 +60,20 @@ def test_notification_list_query_count_is_constant(make_user, client_for, django
     for size in (5, 30):
         with django_assert_max_num_queries(4):
             assert client.get(f"/api/v1/me/notifications/?page_size={size}").status_code == 200
+
+
+def test_notifications_page_lists_mine_and_marks_read(make_user, client):
+    user, other = make_user("jane"), make_user("kim")
+    note = notify(user=user, kind="order_event", title="Order shipped", body="Parcel on its way", email=False,
+                  link="/orders/")
+    notify(user=other, kind="order_event", title="Not yours", body="x", email=False)
+    client.force_login(user)
+    page = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Order shipped" in page.text and "Not yours" not in page.text
+    assert client.post(f"/notifications/{note.pk}/read/").url == "/orders/"
+    note.refresh_from_db()
+    assert note.read
+    client.force_login(other)
+    assert client.post(f"/notifications/{note.pk}/read/").status_code == 404
+    assert client.get("/notifications/").status_code == 200

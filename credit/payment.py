@@ -25,10 +25,13 @@ class InstallmentPaymentMethod(PaymentMethod):
     def settlement_fee(self, order) -> Decimal:
         return plans.plan_settled_fee(order)
 
-    def listing_teaser(self, listing) -> str | None:
+    def listing_monthly_from(self, listing) -> Decimal | None:
         if not listing.installments_available:
             return None
-        amount = quotes.teaser_amount(listing.price_amount, merchant_pays_fee=listing.merchant_pays_fee)
+        return quotes.teaser_amount(listing.price_amount, merchant_pays_fee=listing.merchant_pays_fee)
+
+    def listing_teaser(self, listing) -> str | None:
+        amount = self.listing_monthly_from(listing)
         if amount is None:
             return None
         if listing.merchant_pays_fee:

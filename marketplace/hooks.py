@@ -49,6 +49,10 @@ class PaymentMethod:
         """A fee the merchant pays out of this order's settlement (interest-free promotions)."""
         return Decimal("0.00")
 
+    def listing_monthly_from(self, listing) -> Decimal | None:
+        """The smallest monthly amount this method offers for the listing, or None."""
+        return None
+
     def listing_teaser(self, listing) -> str | None:
         """Short text for a listing page, e.g. "from ¥88.00 / month"."""
         return None

@@ -1,6 +1,6 @@
 """Catalogue reads: the public listing search and shop/listing querysets scoped to who is asking."""
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -262,29 +262,10 @@ class ListingFilter(django_filters.rest_framework.FilterSet):
 
 
 # --- the instalment teaser -------------------------------------------------------------------------
-_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
-
-
-def _teaser_amount(method, listing) -> Decimal | None:
-    # A method may give the amount directly; otherwise it is read from its teaser text.
-    direct = getattr(method, "listing_monthly_from", None)
-    if callable(direct):
-        value = direct(listing)
-        return Decimal(value) if value is not None else None
-    text = method.listing_teaser(listing)
-    match = _AMOUNT.search(text or "")
-    if not match:
-        return None
-    try:
-        return Decimal(match.group().replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
 def listing_monthly_from(listing: Listing) -> Decimal | None:
     """The lowest monthly amount any payment method advertises for the listing, or None."""
     if not listing.installments_available or listing.shop.installments_disabled:
         return None
     amounts = [amount for method in hooks.payment_methods()
-               if (amount := _teaser_amount(method, listing)) is not None and amount > 0]
+               if (amount := method.listing_monthly_from(listing)) is not None and amount > 0]
     return min(amounts) if amounts else None

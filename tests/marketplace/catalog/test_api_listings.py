@@ -65,12 +65,12 @@ def test_listing_json_shape(as_role, make_listing, merchant, shop, category, mon
     assert "created" in body
 
 
-def test_monthly_from_is_the_lowest_teaser_amount(as_role, make_listing, monkeypatch):
+def test_monthly_from_is_the_lowest_amount_any_method_offers(as_role, make_listing, monkeypatch):
     class Cheap(hooks.PaymentMethod):
         key = "test-cheap"
 
-        def listing_teaser(self, listing):
-            return f"from ¥{listing.price_amount / 12:.2f} / month"
+        def listing_monthly_from(self, listing):
+            return listing.price_amount / 12
 
     class Dear(hooks.PaymentMethod):
         key = "test-dear"

@@ -128,6 +128,9 @@ def test_listing_page_shows_the_instalment_teaser(browser, make_listing, monkeyp
     class Monthly(hooks.PaymentMethod):
         key = "test-monthly"
 
+        def listing_monthly_from(self, listing):
+            return Decimal("88.00")
+
         def listing_teaser(self, listing):
             return "from ¥88.00 / month"
 

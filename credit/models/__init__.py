@@ -17,6 +17,7 @@ from credit.models.plans import (
 )
 from credit.models.reference import CreditTerms, InstallmentProduct
 from credit.models.repayments import CreditJobLock, CreditRefund, Repayment, Statement
+from credit.models.risk import *  # noqa: F401,F403 - cash-out risk models (risk.__all__)
 
 __all__ = [
     "ApplicationStatus", "ApplicationStatusChange", "CreditApplication", "CreditEvent", "CreditJobLock",

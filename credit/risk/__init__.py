@@ -1,23 +1,16 @@
-"""Cash-out (套现) risk scoring of credit checkouts — the seam the risk engineer fills in.
+"""Cash-out (套现) risk control of credit checkouts (SPEC §3).
 
-``score_checkout`` is called by the instalment payment method inside order placement,
-after the plan is priced and before the line is drawn. Its decision:
+``score_checkout(order, context) -> Decision`` is called by the instalment payment
+method inside order placement, after the plan is priced and the line drawn:
 - ``accept``: the order is paid at once;
-- ``hold``: the order goes to ``under_review`` (credit is drawn and held) until staff decide;
+- ``hold``: the order goes to ``under_review`` (credit drawn and held) until staff decide
+  (``credit.risk.review.risk_review_decide``);
 - ``reject``: placement fails with ``risk_rejected`` (422) and the reasons.
+
+Modules: ``rules`` (weights, thresholds, explanations), ``signals`` (what is measured),
+``scoring`` (the decision and its record), ``review`` (staff decisions and penalties),
+``hold`` (settlement of elevated-risk shops' credit orders after the return window).
 """
-from dataclasses import dataclass, field
+from credit.risk.scoring import ACCEPT, HOLD, REJECT, Decision, rejections_flush, score_checkout
 
-ACCEPT, HOLD, REJECT = "accept", "hold", "reject"
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: str = ACCEPT
-    score: int = 0
-    reasons: list[str] = field(default_factory=list)
-
-
-def score_checkout(order, context: dict | None) -> Decision:
-    """Score one credit checkout. For now every order is accepted; signals come later (SPEC §3)."""
-    return Decision(ACCEPT)
+__all__ = ["ACCEPT", "HOLD", "REJECT", "Decision", "rejections_flush", "score_checkout"]

@@ -261,3 +261,6 @@ class CreditEventAdmin(ReadOnlyAdmin):
 class StatementAdmin(ReadOnlyAdmin):
     list_display = ["period", "line", "opening_balance_amount", "closing_balance_amount", "payments_amount"]
     date_hierarchy = "period"
+
+
+from credit import admin_reminders  # noqa: E402,F401 - repayment reminder log, policy and resend

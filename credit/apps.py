@@ -16,3 +16,5 @@ class CreditConfig(AppConfig):
         register_payment_method(InstallmentPaymentMethod())
         register_case_listener(case_listener)
         register_beat_schedule()
+        from credit.reminders.tasks import register_beat_schedule as register_reminder_sweep
+        register_reminder_sweep()  # the reminder sweep every few minutes (also imports its send task)

@@ -16,6 +16,7 @@ from credit.models.plans import (
     PlanStatusChange,
 )
 from credit.models.reference import CreditTerms, InstallmentProduct
+from credit.models.reminders import Reminder, ReminderDelivery, ReminderPolicy  # noqa: F401
 from credit.models.repayments import CreditJobLock, CreditRefund, Repayment, Statement
 from credit.models.risk import *  # noqa: F401,F403 - cash-out risk models (risk.__all__)
 

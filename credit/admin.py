@@ -263,4 +263,5 @@ class StatementAdmin(ReadOnlyAdmin):
     date_hierarchy = "period"
 
 
+from credit import admin_risk  # noqa: E402,F401 - cash-out risk screens (they use confirm() above)
 from credit import admin_reminders  # noqa: E402,F401 - repayment reminder log, policy and resend

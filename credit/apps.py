@@ -10,11 +10,13 @@ class CreditConfig(AppConfig):
     def ready(self):
         from credit import errors  # noqa: F401 - registers the HTTP status of credit's codes
         from credit.payment import InstallmentPaymentMethod, case_listener
+        from credit.risk.hold import orders_past_cash_out_hold
         from credit.tasks import register_beat_schedule
-        from marketplace.hooks import register_case_listener, register_payment_method
+        from marketplace.hooks import register_case_listener, register_payment_method, register_settlement_hold
 
         register_payment_method(InstallmentPaymentMethod())
         register_case_listener(case_listener)
         register_beat_schedule()
         from credit.reminders.tasks import register_beat_schedule as register_reminder_sweep
         register_reminder_sweep()  # the reminder sweep every few minutes (also imports its send task)
+        register_settlement_hold("cash_out_risk", orders_past_cash_out_hold)  # elevated risk: after returns

@@ -1,7 +1,7 @@
 """API routes of credit, included by config.urls under /api/v1/."""
 from django.urls import path
 
-from credit.api import views
+from credit.api import risk, views
 
 urlpatterns = [
     path("credit/terms/", views.TermsView.as_view(), name="api-credit-terms"),
@@ -21,4 +21,7 @@ urlpatterns = [
          name="api-staff-credit-freeze"),
     path("staff/credit-lines/<int:pk>/unfreeze/", views.StaffLineActionView.as_view(action="unfreeze"),
          name="api-staff-credit-unfreeze"),
+    path("staff/risk-reviews/", risk.RiskReviewListView.as_view(), name="api-staff-risk-reviews"),
+    path("staff/risk-reviews/<int:pk>/", risk.RiskReviewDetailView.as_view(), name="api-staff-risk-review"),
+    path("staff/risk-reviews/<int:pk>/decide/", risk.RiskReviewDecideView.as_view(), name="api-staff-risk-decide"),
 ]

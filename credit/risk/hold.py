@@ -7,7 +7,8 @@ received is held too.
 """
 from datetime import timedelta
 
-from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Value
+from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, IntegerField, OuterRef, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from marketplace.models import OrderLine, Shop
@@ -17,7 +18,7 @@ CREDIT_METHOD = "installment"
 
 def _window_open(now):
     closes = ExpressionWrapper(
-        OuterRef("received_at") + ExpressionWrapper(F("return_days") * Value(timedelta(days=1)),
+        OuterRef("received_at") + ExpressionWrapper(Cast("return_days", IntegerField()) * Value(timedelta(days=1)),
                                                     output_field=DurationField()),
         output_field=DateTimeField())
     return OrderLine.objects.annotate(window_closes=closes).filter(order=OuterRef("pk"), window_closes__gt=now)

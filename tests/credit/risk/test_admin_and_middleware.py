@@ -1,0 +1,180 @@
+"""The risk admin (queue, decide actions with confirmation, tuning, shop penalties), the device cookie middleware,
+and how many queries scoring costs."""
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from core.models import AuditEvent
+from credit.models import DeviceSighting, RiskAssessment, RiskRule
+from credit.risk import rules, score_checkout
+from credit.risk.identity import device_hash
+from credit.risk_middleware import COOKIE
+from marketplace.models import Order, Shop
+from tests.credit.risk.conftest import HOME, OTHER_PUBLIC_IP, PUBLIC_IP
+
+MIDDLEWARE = "credit.risk_middleware.RiskDeviceMiddleware"
+
+
+def admin_client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def held(make_shop, make_credit_buyer, checkout, seen):
+    listing = make_shop(price=Decimal("488.80"))
+    seen(listing.shop.owner, device="merchant-phone", ip=PUBLIC_IP)
+    order = checkout(make_credit_buyer(), listing, device="merchant-phone", ip=PUBLIC_IP)
+    assert order.status == "under_review"
+    return order.risk_assessment
+
+
+def test_risk_screens_load_for_risk_officers(held, risk_officer):
+    client = admin_client(risk_officer)
+    for url in ["/admin/credit/riskassessment/", "/admin/credit/riskassessment/?queue=pending",
+                f"/admin/credit/riskassessment/{held.pk}/change/", "/admin/credit/riskrule/",
+                "/admin/credit/risksettings/", "/admin/credit/checkoutfingerprint/", "/admin/credit/devicesighting/",
+                "/admin/credit/shopcashoutrisk/", "/admin/credit/shopcashoutrisk/?cash_outs=repeat"]:
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/admin/credit/riskassessment/{held.pk}/change/").content.decode()
+    assert "Buyer and merchant share a device." in page and "shared_ip" in page
+
+
+def test_staff_without_permission_cannot_see_the_queue(held, staff_no_perms):
+    assert admin_client(staff_no_perms).get("/admin/credit/riskassessment/").status_code == 403
+
+
+def test_reject_action_asks_then_rejects_and_audits(held, risk_officer):
+    client = admin_client(risk_officer)
+    ask = client.post("/admin/credit/riskassessment/", {"action": "reject", "_selected_action": [held.pk]})
+    assert ask.status_code == 200 and b"confirm" in ask.content
+    assert Order.objects.get(pk=held.order_id).status == "under_review"
+
+    client.post("/admin/credit/riskassessment/", {"action": "reject", "_selected_action": [held.pk],
+                                                  "confirm": "1", "note": "collusion", "cash_out_confirmed": "on"})
+
+    held.refresh_from_db()
+    assert (held.decision, held.cash_out_confirmed, held.reviewed_by) == ("rejected", True, risk_officer)
+    assert Order.objects.get(pk=held.order_id).status == "cancelled"
+    assert AuditEvent.objects.filter(action="risk_review_rejected", actor=risk_officer).exists()
+
+
+def test_approve_action(held, risk_officer):
+    admin_client(risk_officer).post("/admin/credit/riskassessment/", {
+        "action": "approve", "_selected_action": [held.pk], "confirm": "1", "note": ""})
+    assert Order.objects.get(pk=held.order_id).status == "paid"
+
+
+def test_a_viewer_has_no_decide_actions(held, make_user, grant):
+    viewer = grant(make_user("riskviewer", is_staff=True), "credit.view_riskassessment")
+    admin_client(viewer).post("/admin/credit/riskassessment/", {
+        "action": "approve", "_selected_action": [held.pk], "confirm": "1", "note": ""})
+    assert Order.objects.get(pk=held.order_id).status == "under_review"
+
+
+def test_editing_a_weight_in_the_admin_takes_effect_at_once(risk_officer, db):
+    rules.config()  # cached
+    rule = RiskRule.objects.get(code="virtual_goods")
+    response = admin_client(risk_officer).post(f"/admin/credit/riskrule/{rule.pk}/change/", {
+        "enabled": "on", "weight": "25", "params": "{}", "description": rule.description})
+    assert response.status_code == 302
+    assert rules.config().rules["virtual_goods"].weight == 25
+
+
+def test_shop_deposit_deduction_action(make_shop, risk_officer):
+    from marketplace.services.shops import deposit_post
+
+    shop = make_shop().shop
+    deposit_post(actor=shop.owner, shop=shop, amount=Decimal("100.00"), idempotency_key="d1")
+    admin_client(risk_officer).post("/admin/credit/shopcashoutrisk/", {
+        "action": "deduct_deposit", "_selected_action": [shop.pk], "confirm": "1", "reason": "cash-out",
+        "amount": "40.00"})
+    assert Shop.objects.get(pk=shop.pk).deposit_amount == Decimal("60.00")
+
+
+# --- the middleware ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_middleware(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+
+
+def test_a_browser_gets_a_device_cookie_and_keeps_it(with_middleware, db):
+    client = Client()
+    first = client.get("/healthz")
+    assert COOKIE in first.cookies and first.cookies[COOKIE]["httponly"]
+    assert COOKIE not in client.get("/healthz").cookies  # kept, not replaced
+
+
+def test_a_signed_in_user_is_seen_on_the_device_once_an_hour(with_middleware, make_user):
+    user = make_user("browsing")
+    client = Client(REMOTE_ADDR=PUBLIC_IP)
+    client.force_login(user)
+    client.get("/healthz")
+    client.get("/healthz")
+
+    sighting = DeviceSighting.objects.get(user=user)
+    assert (sighting.ip, sighting.ip_public, len(sighting.device_hash)) == (PUBLIC_IP, True, 64)
+
+
+def test_an_app_user_is_seen_with_its_device_header(with_middleware, make_user, client_for):
+    user = make_user("appuser")
+    client_for(user).get("/api/v1/me/", HTTP_X_DEVICE_ID="app-install-1", REMOTE_ADDR="10.0.0.8")
+    sighting = DeviceSighting.objects.get(user=user)
+    assert (sighting.device_hash, sighting.ip, sighting.ip_public) == (device_hash("app-install-1"), "10.0.0.8",
+                                                                       False)
+
+
+def test_a_rejected_api_checkout_answers_422_with_reasons_and_is_recorded(
+        with_middleware, make_shop, make_credit_buyer, client_for, seen, merchant_ships_own_order_to):
+    listing = make_shop(price=Decimal("2900.00"))
+    seen(listing.shop.owner, device="merchant-phone")
+    merchant_ships_own_order_to(listing.shop.owner, HOME)
+    buyer = make_credit_buyer()
+
+    response = client_for(buyer).post("/api/v1/orders/", {
+        "lines": [{"listing": listing.pk, "quantity": 1}], "shipping_address": {**HOME, "phone": "13512340000"},
+        "payment": {"method": "installment", "installments": 6}}, format="json", HTTP_X_DEVICE_ID="merchant-phone")
+
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "risk_rejected"
+    assert body["reasons"] == ["shared_address", "shared_device", "limit_after_approval", "round_amount"]
+    assessment = RiskAssessment.objects.get(buyer=buyer)
+    assert (assessment.outcome, assessment.order) == ("reject", None)
+    assert not Order.objects.filter(buyer=buyer).exists()
+
+
+# --- cost ----------------------------------------------------------------------------------------------
+
+
+def test_scoring_costs_a_fixed_number_of_queries_however_long_the_history(
+        make_shop, make_credit_buyer, checkout, seen, merchant_ships_own_order_to):
+    listing = make_shop()
+    owner = listing.shop.owner
+    seen(owner, device="merchant-phone", ip=PUBLIC_IP)
+    merchant_ships_own_order_to(owner, {**HOME, "phone": "13911112222", "address": "上海市静安区 1 号"})
+    buyer = make_credit_buyer()
+    context = {"device_id": "merchant-phone", "ip": OTHER_PUBLIC_IP}
+    rules.config()  # the rule book is cached between checkouts
+
+    def cost():
+        order = checkout(buyer, listing, device="merchant-phone", ip=OTHER_PUBLIC_IP)
+        order = Order.objects.select_related("shop", "buyer").get(pk=order.pk)
+        RiskAssessment.objects.filter(order=order).delete()
+        order.checkout_fingerprint.delete()
+        with CaptureQueriesContext(connection) as queries:
+            score_checkout(order, context)
+        return len(queries)
+
+    first = cost()
+    for _ in range(5):
+        checkout(buyer, listing, device="merchant-phone", ip=OTHER_PUBLIC_IP)
+    # 8 reads (merchant's phone, own orders, devices; other buyers; line; shop share; pair; virtual goods)
+    # and 3 writes (assessment, fingerprint, sighting); at night one more read for bursts.
+    assert first == 11 and cost() == first

@@ -1,4 +1,4 @@
-"""Site-wide pages: home, sign-up, error pages."""
+"""Site-wide pages: sign-up and error pages."""
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import JsonResponse
@@ -9,10 +9,6 @@ from django.views.decorators.http import require_http_methods
 from core import errors
 from core.errors import DomainError
 from core.forms import RegisterForm
-
-
-def home(request):
-    return render(request, "core/home.html", {})
 
 
 @require_http_methods(["GET", "POST"])

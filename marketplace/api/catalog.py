@@ -6,13 +6,14 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import Pagination
+from core.api.schema import error_response
 from core.errors import DomainError
 from core.idempotency import idempotent
 from marketplace import errors_catalog as cat_errors
@@ -34,17 +35,9 @@ from marketplace.selectors_catalog import (
 from marketplace.services import listings as listing_services
 from marketplace.services import shops as shop_services
 
-
 # --- shared shapes -------------------------------------------------------------------------------
-class CatalogErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. validation_error.")
-    detail = serializers.CharField(help_text="Human text in the request's language.")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
-                                   help_text="Per-field messages of a validation error.")
+_error = error_response
 
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(CatalogErrorSerializer, description=description)
 
 
 E400 = {400: _error("Invalid input (validation_error, malformed_request) or a broken rule.")}

@@ -3,12 +3,13 @@ import hashlib
 import uuid
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors
+from core.api.schema import error_response
 from core.errors import DomainError
 from core.idempotency import idempotent
 from marketplace import errors_catalog as cat_errors
@@ -46,14 +47,8 @@ RECENT = 20  # settlements and withdrawals shown inline on the balance
 
 
 # --- shared shapes -------------------------------------------------------------------------------
-class OrderErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. out_of_stock.")
-    detail = serializers.CharField(help_text="Human text in the request's language.")
-    fields = serializers.DictField(required=False, help_text="Per-field messages of a validation error.")
+_error = error_response
 
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(OrderErrorSerializer, description=description)
 
 
 E400 = {400: _error("Invalid input (validation_error, malformed_request) or a broken rule "

@@ -69,7 +69,7 @@ class Shop(models.Model):
 
 class ShopStatusChange(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_changes")
-    old_status = models.CharField(max_length=16, choices=ShopStatus.choices)
+    old_status = models.CharField(max_length=16, choices=ShopStatus.choices, blank=True)
     new_status = models.CharField(max_length=16, choices=ShopStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")

@@ -1,5 +1,5 @@
 """Accounts API: register, token, my profile."""
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -58,6 +58,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_scope = "login"
 
     @extend_schema(
         request=TokenInput, responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})}
@@ -65,9 +66,12 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request, so django-axes can flag a lockout that its middleware answers (429 locked_out).
+        user = authenticate(request._request, **data.validated_data)
         if user is None or not user.is_active:
             raise DomainError(mp_errors.INVALID_CREDENTIALS, _("Wrong username or password."))
+        # A token login is a login: django-axes clears the failures, last_login is updated.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

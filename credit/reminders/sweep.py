@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -162,7 +161,7 @@ def _record_chunk(result: SweepResult, *, policy, quiet, kind, offset, after, up
         result.held += len(delivery_ids)
     elif delivery_ids:
         result.queued += len(delivery_ids)
-        transaction.on_commit(partial(enqueue, delivery_ids), robust=True)
+        transaction.on_commit(lambda: enqueue(delivery_ids), robust=True)
 
 
 def _message_data(installment_ids: list[int]):
@@ -250,7 +249,7 @@ def deliveries_dispatch(*, now: datetime | None = None, quiet: QuietHours | None
                 if not ids:
                     break
                 ReminderDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-                transaction.on_commit(partial(enqueue, ids), robust=True)
+                transaction.on_commit(lambda ids=ids: enqueue(ids), robust=True)
             total += len(ids)
     if total:
         logger.info("re-enqueued %s reminder deliveries", total)

@@ -1,6 +1,5 @@
 """Run the repayment reminder sweep by hand, optionally as of another time to catch up a missed window."""
-import sys
-from datetime import datetime, time
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -56,7 +55,7 @@ class Command(BaseCommand):
         as_of = parse_as_of(options["as_of"]) if options["as_of"] else timezone.now()
         local = as_of.astimezone(conf.time_zone())
         self.stdout.write(f"Reminder sweep as of {local:%Y-%m-%d %H:%M} (Asia/Shanghai)")
-        tty = hasattr(sys.stdout, "isatty") and self.stdout.isatty()
+        tty = self.stdout.isatty()
         progress = None if options["no_progress"] else ProgressBar(self.stdout, tty=tty)
         result = reminders_sweep(as_of=as_of, progress=progress, chunk=options["chunk_size"])
         if result.day is None:

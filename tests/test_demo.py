@@ -3,6 +3,7 @@
 Runs on SQLite and on PostgreSQL alike (no ``postgres`` mark): the demo data is seeded
 once per module, twice over (the second run must change nothing), inside a transaction
 that is rolled back when the module is done; each test reads it in its own savepoint.
+Few test functions on purpose: under pytest-xdist each worker that runs one seeds again.
 """
 import io
 from dataclasses import dataclass
@@ -76,25 +77,26 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             transaction.set_rollback(True)
 
 
-def test_a_second_run_changes_nothing_and_says_so(demo):
-    assert demo.counts_after_second == demo.counts_after_first
-    for app in ("marketplace", "after-sales demo cases", "credit"):
-        assert f"{app}" in demo.second
-    assert demo.second.count("nothing to do") == 4  # admin, marketplace, protection, credit
+def test_a_second_run_changes_nothing_and_every_printed_login_works(demo):
     assert "Traceback" not in demo.first
+    assert demo.counts_after_second == demo.counts_after_first
+    assert demo.second.count("nothing to do") == 4  # admin, marketplace, protection, credit
 
-
-def test_orders_exist_in_every_status(demo):
-    present = set(Order.objects.values_list("status", flat=True))
-    assert present == set(OrderStatus.values)
+    report = seed_all(stdout=io.StringIO())  # the same logins whether created now or found
+    usernames = [username for _role, username, _password in report.logins]
+    assert len(usernames) == len(set(usernames))
+    assert {"admin", "support", "merchant1", "buyer1", "creditofficer", "riskofficer"} <= set(usernames)
+    User = get_user_model()
+    for role, username, password in report.logins:
+        assert User.objects.get(username=username).check_password(password), role
+        assert username in demo.first
 
 
 def test_the_books_balance_after_the_full_demo_scenario(demo):
     assert Account.objects.exists()
     assert books_balanced()
 
-
-def test_each_merchants_balance_and_deposit_equal_their_entries(demo):
+    # Each merchant's balance and deposit, as the shop sees them, are the sums of their entries.
     for shop in Shop.objects.all():
         money = shop_money(shop)
         for name, shown in (("merchant_balance", money["balance"]), ("merchant_deposit", money["deposit"])):
@@ -104,17 +106,14 @@ def test_each_merchants_balance_and_deposit_equal_their_entries(demo):
         assert money["balance"] >= ZERO, shop.name
         assert shop.deposit_amount == money["deposit"], shop.name  # the cached deposit follows the books
 
-
-def test_escrow_holds_exactly_the_unsettled_paid_orders(demo):
-    # Paid, or drawn on credit and held by risk control; not yet settled to the merchant.
+    # Escrow holds what was paid (or drawn on credit and held by risk control) and not yet settled or refunded.
     unsettled = Order.objects.filter(settled_at__isnull=True)
     in_escrow = sum((order.total_amount - order.refunded_amount for order in unsettled
                      if order.paid_at is not None or order.status == OrderStatus.UNDER_REVIEW), ZERO)
     assert in_escrow > ZERO
     assert normal_balance(accounts.escrow()) == in_escrow
 
-
-def test_each_credit_lines_used_equals_the_buyers_receivable_in_the_books(demo):
+    # Each credit line's used is the buyer's outstanding principal in the books.
     lines = list(CreditLine.objects.all())
     assert len(lines) >= 6
     for line in lines:
@@ -122,7 +121,14 @@ def test_each_credit_lines_used_equals_the_buyers_receivable_in_the_books(demo):
     assert sum((line.used_amount for line in lines), ZERO) > ZERO
 
 
-def test_the_marketplace_demo_has_shops_listings_people_and_their_traces(demo):
+def test_every_state_the_demo_promises_exists(demo):
+    assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
+    _check_marketplace()
+    _check_after_sales()
+    _check_credit()
+
+
+def _check_marketplace():
     shops = Shop.objects.filter(owner__username__startswith="merchant")
     assert shops.filter(verification_status="verified").count() == 6
     assert shops.filter(verification_status="pending").count() == 1
@@ -144,7 +150,7 @@ def test_the_marketplace_demo_has_shops_listings_people_and_their_traces(demo):
     assert staff.is_staff and staff.groups.filter(name="Customer service").exists()
 
 
-def test_after_sales_cases_in_every_step(demo):
+def _check_after_sales():
     statuses = set(AfterSalesCase.objects.values_list("status", flat=True))
     assert {CaseStatus.REQUESTED, CaseStatus.AWAITING_RETURN, CaseStatus.RETURN_SHIPPED, CaseStatus.REFUNDED,
             CaseStatus.REJECTED, CaseStatus.ESCALATED, CaseStatus.EXCHANGED} <= statuses
@@ -154,12 +160,11 @@ def test_after_sales_cases_in_every_step(demo):
     assert AfterSalesCase.objects.filter(status="escalated").get().evidence.count() == 2
 
 
-def test_credit_applications_plans_repayments_overdue_and_statement(demo):
+def _check_credit():
     applications = CreditApplication.objects.all()
     assert {ApplicationStatus.APPROVED, ApplicationStatus.DECLINED, ApplicationStatus.UNDER_REVIEW} == set(
         applications.values_list("status", flat=True))
-    declined = applications.get(status=ApplicationStatus.DECLINED)
-    assert declined.reasons == ["underage"]
+    assert applications.get(status=ApplicationStatus.DECLINED).reasons == ["underage"]
     assert applications.filter(decided_by__isnull=False, status=ApplicationStatus.APPROVED).exists()
 
     assert set(InstallmentPlan.objects.values_list("count", flat=True)) == {3, 6, 12}
@@ -177,18 +182,6 @@ def test_credit_applications_plans_repayments_overdue_and_statement(demo):
     assert assessment.outcome == "hold" and len(assessment.reasons) >= 2
 
     statement = Statement.objects.get()
-    receivable = balance(accounts.buyer_credit_receivable(statement.line.user_id))
-    assert statement.closing_balance_amount == receivable
+    assert statement.closing_balance_amount == balance(accounts.buyer_credit_receivable(statement.line.user_id))
     paid = Repayment.objects.filter(buyer_id=statement.line.user_id).aggregate(total=Sum("amount"))["total"]
     assert statement.payments_amount == paid
-
-
-def test_every_demo_login_it_prints_can_log_in(demo):
-    report = seed_all(stdout=io.StringIO())  # the same list whether created now or found
-    User = get_user_model()
-    usernames = [username for _role, username, _password in report.logins]
-    assert len(usernames) == len(set(usernames))
-    assert {"admin", "support", "merchant1", "buyer1", "creditofficer", "riskofficer"} <= set(usernames)
-    for role, username, password in report.logins:
-        assert User.objects.get(username=username).check_password(password), role
-        assert username in demo.first

@@ -16,6 +16,7 @@ from marketplace import errors
 
 _methods: dict = {}
 _settlement_holds: dict = {}
+_auto_confirm_holds: dict = {}
 
 
 class PaymentMethod:
@@ -87,6 +88,17 @@ def register_settlement_hold(name: str, eligible) -> None:
 
 def settlement_eligible(orders):
     for eligible in _settlement_holds.values():
+        orders = eligible(orders)
+    return orders
+
+
+def register_auto_confirm_hold(name: str, eligible) -> None:
+    """Like a settlement hold, for automatic confirmation of receipt (e.g. a "not received" claim)."""
+    _auto_confirm_holds[name] = eligible
+
+
+def auto_confirm_eligible(orders):
+    for eligible in _auto_confirm_holds.values():
         orders = eligible(orders)
     return orders
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from core import errors as core_errors
 from core.errors import DomainError
-from protection.models import OPEN_STATUSES, AfterSalesCase, AtFault, CaseEvent, Decision, Evidence
+from protection.models import OPEN_STATUSES, AfterSalesCase, AtFault, CaseEvent, CaseReason, Decision, Evidence
 
 STAFF_VIEW_PERMISSION = "protection.view_aftersalescase"
 
@@ -64,6 +64,13 @@ def orders_without_open_case(orders: QuerySet) -> QuerySet:
     """Settlement hold: an order with an open case stays in escrow (set-based, for the settlement sweep)."""
     open_case = AfterSalesCase.objects.filter(order=OuterRef("pk"), status__in=OPEN_STATUSES)
     return orders.filter(~Exists(open_case))
+
+
+def orders_without_open_not_received_case(orders: QuerySet) -> QuerySet:
+    """Auto-confirm hold: receipt is not confirmed for a buyer while their "not received" claim is open."""
+    claim = AfterSalesCase.objects.filter(order=OuterRef("pk"), status__in=OPEN_STATUSES,
+                                          reason=CaseReason.NOT_RECEIVED)
+    return orders.filter(~Exists(claim))
 
 
 def disputes_lost_by_shop(shop, *, since=None) -> int:

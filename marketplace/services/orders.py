@@ -400,6 +400,8 @@ def orders_auto_confirm(*, now=None, limit: int = 500) -> int:
         status__in=[OrderStatus.SHIPPED, OrderStatus.PARTIALLY_REFUNDED], shipped_at__isnull=False,
         completed_at__isnull=True, auto_confirm_at__lte=now,
     )
+    # A buyer who says the parcel never arrived must not have receipt confirmed for them.
+    due = hooks.auto_confirm_eligible(due)
     done = 0
     for pk in list(due.order_by("auto_confirm_at", "pk").values_list("pk", flat=True)[:limit]):
         try:

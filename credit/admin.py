@@ -265,3 +265,4 @@ class StatementAdmin(ReadOnlyAdmin):
 
 from credit import admin_risk  # noqa: E402,F401 - cash-out risk screens (they use confirm() above)
 from credit import admin_reminders  # noqa: E402,F401 - repayment reminder log, policy and resend
+from credit import admin_contact_attempts  # noqa: E402,F401 - emergency contact attempts (unreachable buyers)

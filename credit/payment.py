@@ -12,6 +12,7 @@ from marketplace.hooks import PaymentMethod
 class InstallmentPaymentMethod(PaymentMethod):
     key = "installment"
     label = gettext_lazy("Instalments on your credit line")
+    checkout_template = "credit/_checkout.html"
 
     def validate_options(self, options: dict) -> dict:
         return {"installments": quotes.product_for((options or {}).get("installments")).count}

@@ -228,6 +228,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for choice sets that share a field name across apps.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "marketplace.models.orders.OrderStatus",
+        "ComplaintKindEnum": "marketplace.models.shops.Complaint.Kind",
+        "CasePartyEnum": "protection.models.cases.Party",
+        "CaseStatusEnum": "protection.models.cases.CaseStatus",
+        "CreditDecisionEnum": [("approve", "approve"), ("decline", "decline")],
+    },
 }
 
 LOGGING = {

@@ -11,7 +11,7 @@ DEFAULTS = {
     # Instalments per sweep transaction (reminder rows + in-site messages + delivery rows).
     "REMINDER_SWEEP_CHUNK": 5000,
     # Delivery ids per send task: fewer, larger messages on the broker.
-    "REMINDER_TASK_CHUNK": 100,
+    "REMINDER_TASK_CHUNK": 250,
     "REMINDER_SWEEP_MINUTES": 5,
     # Attempts per delivery before it is recorded as failed; backoff base 30 s doubling, capped.
     "REMINDER_MAX_ATTEMPTS": 5,

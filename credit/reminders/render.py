@@ -80,12 +80,34 @@ def plan_link(plan_id: int, *, absolute: bool) -> str:
     return conf.get("SITE_URL").rstrip("/") + path if absolute else path
 
 
+def _fill(pieces: tuple[str, ...], values: dict) -> str:
+    return "".join(piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces))
+
+
+def _values(lang: str, values: Values, *, absolute_link: bool) -> dict:
+    return {"amount": format_cny(values.amount), "due_date": _date(lang, values.due_date),
+            "number": str(values.number), "count": str(values.count),
+            "link": plan_link(values.plan_id, absolute=absolute_link), "username": values.username}
+
+
 def render(part: str, *, lang: str, values: Values, today: date, absolute_link: bool) -> str:
     """One part ("title", "body", "email_body", "sms") of a reminder, in ``lang``."""
     lang = language(lang)
     stage_name, days = stage(values.due_date, today)
-    pieces = _compiled(lang, part, stage_name, days)
-    filled = {"amount": format_cny(values.amount), "due_date": _date(lang, values.due_date),
-              "number": str(values.number), "count": str(values.count),
-              "link": plan_link(values.plan_id, absolute=absolute_link), "username": values.username}
-    return "".join(piece if index % 2 == 0 else filled[piece] for index, piece in enumerate(pieces))
+    return _fill(_compiled(lang, part, stage_name, days), _values(lang, values, absolute_link=absolute_link))
+
+
+class InSiteRenderer:
+    """Title, body and link of in-site messages as read on ``today`` (the site's own, relative link)."""
+
+    def __init__(self, today: date):
+        self.today = today
+
+    def __call__(self, *, lang: str | None, amount: Decimal, due_date: date, number: int, count: int,
+                 plan_id: int) -> tuple[str, str, str]:
+        lang = language(lang)
+        stage_name, days = stage(due_date, self.today)
+        values = _values(lang, Values(amount=amount, due_date=due_date, number=number, count=count, plan_id=plan_id),
+                         absolute_link=False)
+        return (_fill(_compiled(lang, "title", stage_name, days), values)[:200],
+                _fill(_compiled(lang, "body", stage_name, days), values), values["link"])

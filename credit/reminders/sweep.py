@@ -1,15 +1,16 @@
 """The reminder sweep: find what is due with indexed queries, record it set-based, fan out send tasks.
 
-Per kind, in chunks of instalment ids, one transaction each:
+Per kind, in chunks of ``REMINDER_SWEEP_CHUNK`` instalments (keyset on the id), one transaction each:
 
-1. ``INSERT … SELECT … ON CONFLICT (installment_id, kind) DO NOTHING RETURNING`` claims
-   the reminders: a concurrent sweep inserting the same pair gets nothing back and
-   so writes no message for it;
-2. one read of what the messages need (amount, dates, language, channels) for the
-   returned rows only;
-3. the in-site messages, rendered in the buyer's language (bulk insert), linked back;
+1. one indexed read of the due instalments that have no reminder of this kind yet, with what the
+   messages need (amount, dates, language, channels) — never the emergency contacts;
+2. the in-site messages, rendered in each buyer's language, inserted in one multi-row statement;
+3. ``INSERT INTO reminder … VALUES … ON CONFLICT (installment_id, kind) DO NOTHING RETURNING``
+   claims the reminders, each pointing at its message. A concurrent sweep that claimed one first
+   wins; the messages written here for those are deleted again in the same transaction, so each
+   reminder has exactly one message;
 4. one delivery row per channel the buyer keeps on (``INSERT … SELECT``);
-5. after commit, the delivery ids go to the broker in chunks of ``REMINDER_TASK_CHUNK``.
+5. after commit, the delivery ids go to the broker, ``REMINDER_TASK_CHUNK`` per task.
 
 Memory is bounded by the chunk, never by the number of instalments. See
 credit/reminders/__init__.py for the rules (days, quiet hours, pausing).
@@ -20,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.models import Notification
-from credit.models import Installment, InstallmentPlan, PlanStatus
+from credit.models import Installment, PlanStatus
 from credit.models.plans import UNPAID
 from credit.models.reminders import Channel, DeliveryStatus, Reminder, ReminderDelivery, ReminderPolicy, kind_for
 from credit.reminders import conf, render
@@ -92,15 +93,19 @@ def _sweep_kind(result: SweepResult, *, policy, quiet, offset: int, now: datetim
     result.created[kind] = 0
     if progress:
         progress(kind, 0, total)
+    prefs = "plan__buyer__notification_preference__"
+    rows = candidates.order_by("pk").values_list(
+        "pk", "plan_id", "number", "due_date", "principal_amount", "fee_amount", "penalty_amount",
+        "paid_principal_amount", "paid_fee_amount", "paid_penalty_amount", "plan__count", "plan__buyer_id",
+        "plan__buyer__email", "plan__buyer__phone_index", prefs + "language", prefs + "email", prefs + "sms")
     while True:
-        ids = list(candidates.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
-        if not ids:
-            break
         with transaction.atomic():
-            _record_chunk(result, policy=policy, quiet=quiet, kind=kind, offset=offset, after=after, upto=ids[-1],
-                          now=now)
-        after = ids[-1]
-        done += len(ids)
+            batch = list(rows.filter(pk__gt=after)[:chunk])
+            if not batch:
+                break
+            _record_chunk(result, batch, policy=policy, quiet=quiet, kind=kind, offset=offset, now=now)
+        after = batch[-1][0]
+        done += len(batch)
         if progress:
             progress(kind, done, total)
 
@@ -109,51 +114,72 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _record_chunk(result: SweepResult, *, policy, quiet, kind, offset, after, upto, now) -> None:
-    ops = connection.ops
-    anchor_column = "due_date" if offset <= 0 else "clock_date"
-    sql = f"""
-        INSERT INTO {_table(Reminder)} (installment_id, user_id, kind, offset_days, day, created)
-        SELECT i.id, p.buyer_id, %s, %s, %s, %s
-        FROM {_table(Installment)} i JOIN {_table(InstallmentPlan)} p ON p.id = i.plan_id
-        WHERE i.id > %s AND i.id <= %s AND i.status IN (%s, %s) AND i.paused = %s AND p.status = %s
-          AND i.{anchor_column} = %s
-          AND NOT EXISTS (SELECT 1 FROM {_table(Reminder)} r WHERE r.installment_id = i.id AND r.kind = %s)
-        ORDER BY i.id
-        ON CONFLICT (installment_id, kind) DO NOTHING
-        RETURNING id, installment_id"""  # noqa: S608 - table names from _meta; every value a parameter
-    params = [kind, offset, ops.adapt_datefield_value(result.day), ops.adapt_datetimefield_value(now), after, upto,
-              *UNPAID, False, PlanStatus.ACTIVE, ops.adapt_datefield_value(anchor_date(result.day, offset)), kind]
+def _insert_values(model, columns: list[str], rows: list[tuple], *, suffix: str = "", returning: str = "id"):
+    """Multi-row ``INSERT … RETURNING``; rows come back in the order given (as Django's bulk_create relies on).
+
+    PostgreSQL gets one array per column (``INSERT … SELECT * FROM UNNEST(…)``, as bulk_create does since
+    Django 5.2): a handful of parameters instead of one per value. SQLite gets ``VALUES`` in statements of
+    at most ~20,000 parameters (it allows 32,766).
+    """
+    if not rows:
+        return []
+    table = _table(model)  # names from _meta, every value a parameter (hence the noqa: S608 below)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        claimed = dict((installment_id, reminder_id) for reminder_id, installment_id in cursor.fetchall())
+        if connection.vendor == "postgresql":
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM UNNEST({arrays}) "  # noqa: S608
+                           f"{suffix} RETURNING {returning}", [list(values) for values in zip(*rows, strict=True)])
+            return cursor.fetchall()
+        out = []
+        per_statement = max(1, 20_000 // len(columns))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), per_statement):
+            part = rows[start:start + per_statement]
+            values = ", ".join([row_sql] * len(part))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {suffix} RETURNING {returning}"  # noqa: S608
+            cursor.execute(sql, [value for row in part for value in row])
+            out += cursor.fetchall()
+        return out
+
+
+def _record_chunk(result: SweepResult, batch: list[tuple], *, policy, quiet, kind, offset, now) -> None:
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    day = ops.adapt_datefield_value(result.day)
+    today = now.astimezone(conf.time_zone()).date()
+    text = render.InSiteRenderer(today)
+    notifications, channels = [], {}
+    for (pk, plan_id, number, due_date, principal, fee, penalty, paid_principal, paid_fee, paid_penalty, count,
+         buyer_id, email, phone_index, language, email_on, sms_on) in batch:
+        amount = principal + fee + penalty - paid_principal - paid_fee - paid_penalty
+        title, body, link = text(lang=language, amount=amount, due_date=due_date, number=number, count=count,
+                                 plan_id=plan_id)
+        notifications.append((buyer_id, Notification.Kind.REPAYMENT_REMINDER, title, body, link, stamp))
+        channels[pk] = ((Channel.EMAIL,) if policy.email_enabled and email_on is not False and email else ()) + (
+            (Channel.SMS,) if policy.sms_enabled and sms_on is not False and phone_index else ())
+    message_ids = [row[0] for row in _insert_values(
+        Notification, ["user_id", "kind", "title", "body", "link", "created"], notifications)]
+
+    claimed = _insert_values(
+        Reminder, ["installment_id", "user_id", "kind", "offset_days", "day", "created", "notification_id"],
+        [(row[0], row[11], kind, offset, day, stamp, message_id) for row, message_id in zip(batch, message_ids,
+                                                                                          strict=True)],
+        suffix="ON CONFLICT (installment_id, kind) DO NOTHING", returning="id, installment_id, notification_id")
+    if len(claimed) < len(batch):  # a concurrent sweep recorded some first: their messages are theirs
+        kept = {row[2] for row in claimed}
+        Notification.objects.filter(pk__in=[pk for pk in message_ids if pk not in kept]).delete()
     if not claimed:
         return
     result.created[kind] += len(claimed)
 
-    today = now.astimezone(conf.time_zone()).date()
-    reminder_ids, notifications, channels = [], [], {Channel.EMAIL: [], Channel.SMS: []}
-    for row in _message_data(list(claimed)):
-        values = render.Values(amount=row["amount"], due_date=row["due_date"], number=row["number"],
-                               count=row["count"], plan_id=row["plan_id"])
-        lang = render.language(row["language"])
-        notifications.append(Notification(
-            user_id=row["buyer_id"], kind=Notification.Kind.REPAYMENT_REMINDER,
-            title=render.render("title", lang=lang, values=values, today=today, absolute_link=False)[:200],
-            body=render.render("body", lang=lang, values=values, today=today, absolute_link=False),
-            link=render.plan_link(row["plan_id"], absolute=False)))
-        reminder_id = claimed[row["pk"]]
-        reminder_ids.append(reminder_id)
-        if policy.email_enabled and row["email_on"] is not False and row["email"]:
-            channels[Channel.EMAIL].append(reminder_id)
-        if policy.sms_enabled and row["sms_on"] is not False and row["phone_index"]:
-            channels[Channel.SMS].append(reminder_id)
-    Notification.objects.bulk_create(notifications)
-    _link_notifications(list(zip(reminder_ids, (n.pk for n in notifications), strict=True)))
-
     held = quiet.contains(now)
+    by_channel = {Channel.EMAIL: [], Channel.SMS: []}
+    for reminder_id, installment_id, _message in claimed:
+        for channel in channels[installment_id]:
+            by_channel[channel].append(reminder_id)
     delivery_ids = []
-    for channel, ids in channels.items():
+    for channel, ids in by_channel.items():
         delivery_ids += _insert_deliveries(channel, ids, now=now, not_before=quiet.next_open(now) if held else None,
                                            enqueued=not held)
     result.deliveries += len(delivery_ids)
@@ -164,49 +190,23 @@ def _record_chunk(result: SweepResult, *, policy, quiet, kind, offset, after, up
         transaction.on_commit(lambda: enqueue(delivery_ids), robust=True)
 
 
-def _message_data(installment_ids: list[int]):
-    """What the messages and channels need, for the claimed instalments only (no emergency contacts here)."""
-    prefs = "plan__buyer__notification_preference__"
-    rows = Installment.objects.filter(pk__in=installment_ids).values(
-        "pk", "plan_id", "number", "due_date", "principal_amount", "fee_amount", "penalty_amount",
-        "paid_principal_amount", "paid_fee_amount", "paid_penalty_amount",
-        count=F("plan__count"), buyer_id=F("plan__buyer_id"), email=F("plan__buyer__email"),
-        phone_index=F("plan__buyer__phone_index"), language=F(prefs + "language"), email_on=F(prefs + "email"),
-        sms_on=F(prefs + "sms")).order_by()
-    for row in rows:
-        row["amount"] = (row["principal_amount"] + row["fee_amount"] + row["penalty_amount"]
-                         - row["paid_principal_amount"] - row["paid_fee_amount"] - row["paid_penalty_amount"])
-        yield row
-
-
-def _link_notifications(pairs: list[tuple[int, int]]) -> None:
-    if not pairs:
-        return
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    sql = f"""
-        UPDATE {_table(Reminder)} SET notification_id = v.n
-        FROM (SELECT column1 AS r, column2 AS n FROM (VALUES {values}) AS t) AS v
-        WHERE {_table(Reminder)}.id = v.r"""  # noqa: S608 - table names from _meta; every value a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for pair in pairs for value in pair])
-
-
 def _insert_deliveries(channel: str, reminder_ids: list[int], *, now, not_before, enqueued: bool) -> list[int]:
-    if not reminder_ids:
-        return []
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
-    sql = f"""
-        INSERT INTO {_table(ReminderDelivery)} (reminder_id, channel, status, attempts, not_before, enqueued_at,
-                                                claim, provider_ref, last_error, created, modified)
-        SELECT id, %s, %s, 0, %s, %s, '', '', '', %s, %s FROM {_table(Reminder)}
-        WHERE id IN ({", ".join(["%s"] * len(reminder_ids))})
-        RETURNING id"""  # noqa: S608 - table names from _meta; every value a parameter
-    params = [channel, DeliveryStatus.PENDING, ops.adapt_datetimefield_value(not_before),
-              stamp if enqueued else None, stamp, stamp, *reminder_ids]
+    out = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(reminder_ids), 10_000):
+            part = reminder_ids[start:start + 10_000]
+            cursor.execute(f"""
+                INSERT INTO {_table(ReminderDelivery)} (reminder_id, channel, status, attempts, not_before,
+                                                        enqueued_at, claim, provider_ref, last_error, created, modified)
+                SELECT id, %s, %s, 0, %s, %s, '', '', '', %s, %s FROM {_table(Reminder)}
+                WHERE id IN ({", ".join(["%s"] * len(part))})
+                RETURNING id""",  # noqa: S608 - table names from _meta; every value a parameter
+                           [channel, DeliveryStatus.PENDING, ops.adapt_datetimefield_value(not_before),
+                            stamp if enqueued else None, stamp, stamp, *part])
+            out += [row[0] for row in cursor.fetchall()]
+    return out
 
 
 def enqueue(delivery_ids: list[int]) -> None:
@@ -217,7 +217,9 @@ def enqueue(delivery_ids: list[int]) -> None:
     size = int(conf.get("REMINDER_TASK_CHUNK"))
     with app.producer_or_acquire() as producer:
         for start in range(0, len(delivery_ids), size):
-            reminder_deliveries_send_task.apply_async((delivery_ids[start:start + size],), producer=producer)
+            ids = delivery_ids[start:start + size]
+            # argsrepr: Celery would otherwise build a safe repr of every id list (most of a publish's cost).
+            reminder_deliveries_send_task.apply_async((ids,), producer=producer, argsrepr=f"[{len(ids)} ids]")
 
 
 def deliveries_dispatch(*, now: datetime | None = None, quiet: QuietHours | None = None,

@@ -1,0 +1,158 @@
+"""Integration fixtures: a real Celery worker subprocess on the real Redis, against the test database.
+
+Skipped cleanly without PostgreSQL (a worker cannot share pytest's SQLite test
+database) or without Redis at REDIS_URL / 127.0.0.1:6379. Each test uses its own
+Redis database number, flushed before and after; every process started here is
+stopped by pid (process group) in ``finally``.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from tests.credit.conftest import *  # noqa: F403 - credit's fixtures: users, lines, listings, orders via services
+from tests.credit.conftest import _fast_passwords, _reference_data  # noqa: F401 - and its autouse ones
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+WAIT_SECONDS = 120
+
+
+def wait_for(condition, *, timeout=WAIT_SECONDS, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def redis_base_url() -> str:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def _redis_reachable(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping())
+    except Exception:  # noqa: BLE001 - any failure means "no Redis here": skip
+        return False
+
+
+def database_url() -> str:
+    """The URL of pytest's test database (test_<name>), for processes outside pytest."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{s['NAME']}"
+
+
+@pytest.fixture
+def redis_url(request):
+    """A Redis database of this test's own (``@pytest.mark.redis_db(n)``), flushed before and after."""
+    if connection.vendor != "postgresql":
+        pytest.skip("integration tests need PostgreSQL (set DATABASE_URL)")
+    marker = request.node.get_closest_marker("redis_db")
+    url = f"{redis_base_url()}/{marker.args[0] if marker else 12}"
+    if not _redis_reachable(url):
+        pytest.skip(f"no Redis at {url}")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def process_env(redis_url, tmp_path):
+    """Environment of the worker and command subprocesses; tests add their knobs."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.integration.settings", "DATABASE_URL": database_url(),
+           "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0", "PYTHONPATH": str(ROOT),
+           "SMS_BACKEND": "tests.integration.providers.FileSmsBackend", "IT_SMS_FILE": str(tmp_path / "sms.jsonl"),
+           "IT_MAIL_DIR": str(tmp_path / "mail"), "IT_SMS_STALL_MARKER": str(tmp_path / "stalled"),
+           "LOG_LEVEL": "INFO"}
+    (tmp_path / "mail").mkdir()
+    return env
+
+
+class Worker:
+    """``celery -A config worker`` in its own process group, logging to a file."""
+
+    def __init__(self, env: dict, log: Path, *, concurrency: int):
+        self.log = log
+        self.name = f"it-{uuid.uuid4().hex[:8]}@%h"
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
+             "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", self.name],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self):
+        wait_for(lambda: self.process.poll() is not None or " ready." in self.log.read_text(errors="replace"),
+                 timeout=90, what="the worker to be ready")
+        assert self.process.poll() is None, self.log.read_text(errors="replace")[-4000:]
+        return self
+
+    def kill(self):
+        """SIGKILL the whole worker (main process and pool children) at once."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown: finish and ack the current tasks
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    workers = []
+
+    def start(env: dict, *, concurrency: int = 2) -> Worker:
+        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log", concurrency=concurrency)
+        workers.append(worker)
+        return worker.wait_ready()
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def start_command(env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([PYTHON, "manage.py", "send_due_reminders", "--no-progress", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def finish(process: subprocess.Popen, timeout=WAIT_SECONDS) -> str:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate(timeout=30)
+        raise AssertionError(f"command timed out:\n{output}") from None
+    assert process.returncode == 0, output
+    return output
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "redis_db(n): the Redis database number an integration test uses")

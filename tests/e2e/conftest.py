@@ -13,7 +13,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-PASSWORD = "correct-horse-9"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -90,6 +89,8 @@ def open_as(browser, live_server):
         if language != "zh-hans":
             context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         if user is not None:
+            from tests.e2e.scenario import PASSWORD
+
             page.goto("/accounts/login/")
             page.fill("#id_username", user.username)
             page.fill("#id_password", PASSWORD)

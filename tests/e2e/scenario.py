@@ -8,8 +8,9 @@ from marketplace.models import Category
 from marketplace.services.accounts import user_register
 from marketplace.services.listings import listing_create
 from marketplace.services.shops import shop_open, shop_verify
-from tests.e2e.conftest import PASSWORD
 
+PASSWORD = "correct-horse-9"
+ADDRESS = {"name": "张三", "phone": "13912345678", "address": "上海市浦东新区世纪大道100号 8楼"}
 _n = count(1)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

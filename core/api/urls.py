@@ -17,4 +17,9 @@ from core.api import privacy  # noqa: E402
 
 urlpatterns += [
     path("me/data-access-log/", privacy.DataAccessLog.as_view(), name="api-data-access-log"),
+    path("me/contact-attempts/", privacy.ContactAttemptList.as_view(), name="api-contact-attempts"),
+    path("me/consents/", privacy.ConsentList.as_view(), name="api-consents"),
+    path("me/consents/<slug:key>/withdraw/", privacy.ConsentWithdraw.as_view(), name="api-consent-withdraw"),
+    path("me/export/", privacy.DataExport.as_view(), name="api-data-export"),
+    path("me/delete/", privacy.AccountDelete.as_view(), name="api-account-delete"),
 ]

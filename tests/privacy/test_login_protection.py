@@ -1,7 +1,6 @@
 """Login protection: django-axes locks a (username, IP) pair out on the website and the API; DRF throttles."""
 import pytest
 from axes.models import AccessAttempt
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
@@ -9,13 +8,6 @@ from rest_framework.throttling import ScopedRateThrottle
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-9"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _token(client, username, password, ip="203.0.113.7"):

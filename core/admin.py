@@ -103,3 +103,17 @@ class PersonalDataAdminMixin:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": obj,
                    "field": field, "form": form, "value": value, "title": _("Reveal personal data")}
         return TemplateResponse(request, "admin/core/reveal.html", context)
+
+
+def _with_dashboard(get_urls):
+    """The staff dashboard (core.dashboard) at /admin/dashboard/, named ``admin:dashboard``."""
+
+    def urls():
+        from core.dashboard import dashboard_view
+
+        return [path("dashboard/", admin.site.admin_view(dashboard_view), name="dashboard"), *get_urls()]
+
+    return urls
+
+
+admin.site.get_urls = _with_dashboard(admin.site.get_urls)

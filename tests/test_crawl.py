@@ -232,6 +232,8 @@ def test_every_admin_page_renders_for_staff(language):
     client = _client("staff", data, language)
     failures = []
     _check(client, reverse("admin:index"), failures)
+    dashboard = _check(client, reverse("admin:dashboard"), failures)
+    assert dashboard.status_code == 200 and b"<svg" in dashboard.content
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         base = f"admin:{opts.app_label}_{opts.model_name}"

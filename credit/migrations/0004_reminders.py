@@ -50,11 +50,11 @@ class Migration(migrations.Migration):
             name='Reminder',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=16, verbose_name='kind')),
+                ('kind', models.CharField(max_length=16, verbose_name='kind')),
                 ('offset_days', models.SmallIntegerField(verbose_name='days from the due date')),
                 ('day', models.DateField(verbose_name='reminder day')),
                 ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('installment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='credit.installment')),
+                ('installment', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='credit.installment')),
                 ('notification', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.notification', verbose_name='in-site message')),
                 ('user', models.ForeignKey(help_text='The buyer: the only recipient of a reminder.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('last_error', models.CharField(blank=True, default='', max_length=500, verbose_name='last error')),
                 ('created', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('modified', models.DateTimeField(auto_now=True)),
-                ('reminder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='credit.reminder')),
+                ('reminder', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='credit.reminder')),
             ],
             options={
                 'verbose_name': 'reminder delivery',
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='reminderdelivery',
-            index=models.Index(fields=['status', 'channel'], name='credit_rem_delivery_status_idx'),
+            index=models.Index(condition=models.Q(('status', 'failed')), fields=['-created'], name='credit_rem_delivery_failed_idx'),
         ),
         migrations.AddConstraint(
             model_name='reminderdelivery',

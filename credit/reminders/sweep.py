@@ -64,6 +64,15 @@ def due_candidates(*, kind: str, offset: int, day: date):
             .exclude(Exists(Reminder.objects.filter(installment=OuterRef("pk"), kind=kind))))
 
 
+def message_rows(candidates):
+    """What the messages and channels need, per instalment, in id order (no emergency contact anywhere)."""
+    prefs = "plan__buyer__notification_preference__"
+    return candidates.order_by("pk").values_list(
+        "pk", "plan_id", "number", "due_date", "principal_amount", "fee_amount", "penalty_amount",
+        "paid_principal_amount", "paid_fee_amount", "paid_penalty_amount", "plan__count", "plan__buyer_id",
+        "plan__buyer__email", "plan__buyer__phone_index", prefs + "language", prefs + "email", prefs + "sms")
+
+
 def reminders_sweep(*, as_of: datetime | None = None, progress: Progress | None = None,
                     chunk: int | None = None) -> SweepResult:
     """Record every reminder due at ``as_of`` (default: now) that is not recorded yet, then send what waits.
@@ -93,11 +102,7 @@ def _sweep_kind(result: SweepResult, *, policy, quiet, offset: int, now: datetim
     result.created[kind] = 0
     if progress:
         progress(kind, 0, total)
-    prefs = "plan__buyer__notification_preference__"
-    rows = candidates.order_by("pk").values_list(
-        "pk", "plan_id", "number", "due_date", "principal_amount", "fee_amount", "penalty_amount",
-        "paid_principal_amount", "paid_fee_amount", "paid_penalty_amount", "plan__count", "plan__buyer_id",
-        "plan__buyer__email", "plan__buyer__phone_index", prefs + "language", prefs + "email", prefs + "sms")
+    rows = message_rows(candidates)
     while True:
         with transaction.atomic():
             batch = list(rows.filter(pk__gt=after)[:chunk])

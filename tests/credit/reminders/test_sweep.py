@@ -173,3 +173,26 @@ def test_sweep_without_time_machine_uses_now(plan, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         result = reminders_sweep()
     assert result.as_of is not None
+
+
+def test_a_sweep_losing_the_race_for_a_reminder_leaves_no_second_message(plan):
+    """Between reading the due instalments and claiming them another sweep recorded them: its messages stand,
+    ours are removed in the same transaction."""
+    from django.db import transaction
+
+    from credit.reminders import sweep as sweep_module
+
+    policy = ReminderPolicy.current()
+    with at(local(FIRST_DUE, 9)):
+        now = local(FIRST_DUE, 9)
+        batch = list(sweep_module.message_rows(sweep_module.due_candidates(kind="due_day", offset=0, day=FIRST_DUE)))
+        assert reminders_sweep().reminders == 1  # the other sweep, first
+
+        result = sweep_module.SweepResult(as_of=now, day=FIRST_DUE, created={"due_day": 0})
+        with transaction.atomic():
+            sweep_module._record_chunk(result, batch, policy=policy, quiet=sweep_module.quiet_hours(policy),
+                                       kind="due_day", offset=0, now=now)
+    assert result.created == {"due_day": 0} and result.deliveries == 0
+    assert Notification.objects.filter(kind="repayment_reminder").count() == 1
+    assert Reminder.objects.get().notification_id == Notification.objects.get(kind="repayment_reminder").pk
+    assert ReminderDelivery.objects.count() == 2

@@ -2,12 +2,37 @@
 from datetime import date
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from core.money import ZERO
-from credit.models import CreditEvent, CreditLine, Installment, InstallmentPlan, Statement
+from credit.models import CreditEvent, CreditLine, Installment, InstallmentPlan, InstallmentProduct, Statement
 from credit.models.plans import UNPAID
+
+# Every listing card asks for the "from ¥X / month" teaser, which needs the active products: cache them.
+# Saving or deleting a product clears the entry (at once with the shared Redis cache; the TTL bounds how
+# long another process's local-memory cache can lag behind).
+PRODUCTS_CACHE_KEY = "credit:products_active:v1"
+PRODUCTS_CACHE_SECONDS = 60
+
+
+def products_active() -> list[InstallmentProduct]:
+    """Active instalment products by count, from the cache when it holds them."""
+    rows = cache.get(PRODUCTS_CACHE_KEY)
+    if rows is None:
+        rows = [{f.attname: getattr(p, f.attname) for f in InstallmentProduct._meta.concrete_fields}
+                for p in InstallmentProduct.objects.filter(active=True).order_by("count")]
+        cache.set(PRODUCTS_CACHE_KEY, rows, PRODUCTS_CACHE_SECONDS)
+    return [InstallmentProduct(**row) for row in rows]
+
+
+@receiver(post_save, sender=InstallmentProduct, dispatch_uid="credit.products_active.saved")
+@receiver(post_delete, sender=InstallmentProduct, dispatch_uid="credit.products_active.deleted")
+def _forget_products(**kwargs) -> None:
+    cache.delete(PRODUCTS_CACHE_KEY)
 
 
 def line_for(user) -> CreditLine | None:

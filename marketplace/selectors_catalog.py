@@ -4,8 +4,11 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import hooks
@@ -138,15 +141,36 @@ def _subtree(rows, root_pk) -> list[int]:
     return found
 
 
+# Every search by category walks the tree: keep its (pk, slug, parent) rows in the cache. Saving or
+# deleting a category clears them (at once with the shared Redis cache; the TTL bounds how long another
+# process's local-memory cache can lag behind an admin's edit).
+CATEGORY_ROWS_KEY = "marketplace:category_rows:v1"
+CATEGORY_ROWS_SECONDS = 300
+
+
+def _category_rows() -> list[tuple]:
+    rows = cache.get(CATEGORY_ROWS_KEY)
+    if rows is None:
+        rows = list(Category.objects.values_list("pk", "slug", "parent_id"))
+        cache.set(CATEGORY_ROWS_KEY, rows, CATEGORY_ROWS_SECONDS)
+    return rows
+
+
+@receiver(post_save, sender=Category, dispatch_uid="marketplace.category_rows.saved")
+@receiver(post_delete, sender=Category, dispatch_uid="marketplace.category_rows.deleted")
+def _forget_category_rows(**kwargs) -> None:
+    cache.delete(CATEGORY_ROWS_KEY)
+
+
 def category_descendant_ids(category: Category) -> list[int]:
-    """The category and everything below it (the tree is small: one query, walked in memory)."""
-    return _subtree(Category.objects.values_list("pk", "slug", "parent_id"), category.pk)
+    """The category and everything below it (the tree is small: cached, walked in memory)."""
+    return _subtree(_category_rows(), category.pk)
 
 
 def category_subtree_ids(value) -> list[int] | None:
-    """Ids of the category given by id or slug and of everything below it, in one query; None if unknown."""
+    """Ids of the category given by id or slug and of everything below it; None if unknown."""
     value = str(value or "").strip()
-    rows = list(Category.objects.values_list("pk", "slug", "parent_id"))
+    rows = _category_rows()
     root = next((pk for pk, slug, _parent in rows if str(pk) == value or slug == value), None)
     return None if root is None else _subtree(rows, root)
 

@@ -13,7 +13,9 @@ from credit.models import CreditTerms, InstallmentProduct
 
 
 def products_active() -> list[InstallmentProduct]:
-    return list(InstallmentProduct.objects.filter(active=True).order_by("count"))
+    from credit.selectors import products_active as cached  # the cached read; invalidated on product saves
+
+    return cached()
 
 
 def product_for(count) -> InstallmentProduct:

@@ -1,0 +1,142 @@
+"""In-process measurements for the benchmark run: query counts, EXPLAIN plans, the overdue job, the books.
+
+    python benchmarks/bench.py queries   # query counts per scenario and page size; EXPLAIN of the hot queries
+    python benchmarks/bench.py overdue   # the overdue job vs a bare UPDATE of the same rows, and its memory
+    python benchmarks/bench.py books     # after the checkout load: books balanced, lines equal receivables
+
+Each prints one JSON object on stdout. Run with the benchmark's environment (see benchmarks/run).
+"""
+import json
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+FIXTURE = json.loads((Path(__file__).resolve().parent / "var" / "fixture.json").read_text())
+WRITES = ("INSERT", "UPDATE", "DELETE")
+ADDRESS = {"name": "李四", "phone": "13912345678", "address": "上海市黄浦区南京东路 1 号"}
+
+
+def _count(client, path, **extra) -> dict:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, HTTP_HOST="127.0.0.1", **extra)
+    sql = [q["sql"] for q in ctx.captured_queries]
+    return {"status": response.status_code, "queries": len(sql),
+            "writes": sum(1 for s in sql if s.lstrip().upper().startswith(WRITES)), "sql": sql}
+
+
+def _explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def queries() -> dict:
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Token {FIXTURE['heavy_token']}"}
+    q, category = FIXTURE["search"]["q"], FIXTURE["search"]["category"]
+    search = f"q={q}&category={category}"
+    listing = FIXTURE["detail_listing"]
+    out: dict = {}
+    _count(client, f"/api/v1/listings/?{search}")  # warm the caches (category rows, products) like a live server
+    for size in (10, 20, 100):
+        out[f"search_api_{size}"] = _count(client, f"/api/v1/listings/?{search}&page_size={size}")
+    out["search_page"] = _count(client, f"/listings/?{search}")
+    out["search_page_2"] = _count(client, f"/listings/?{search}&page=2")
+    out["detail_api"] = _count(client, f"/api/v1/listings/{listing}/")
+    out["detail_page"] = _count(client, f"/listings/{listing}/")
+    out["baseline_plain_drf"] = _count(client, "/bench/plain-listings/")
+    for size in (5, 20, 50):
+        out[f"orders_api_{size}"] = _count(client, f"/api/v1/orders/?page_size={size}", **auth)
+        out[f"plans_api_{size}"] = _count(client, f"/api/v1/credit/plans/?page_size={size}", **auth)
+        out[f"cases_api_{size}"] = _count(client, f"/api/v1/after-sales/?page_size={size}", **auth)
+    # Checkout: one order at each instalment count, by a checkout buyer the load test does not use.
+    token = FIXTURE["checkout_tokens"][-1]
+    for count in (3, 6, 12):
+        body = {"lines": [{"listing": FIXTURE["checkout_listings"][0], "quantity": 1}],
+                "shipping_address": ADDRESS, "payment": {"method": "installment", "installments": count}}
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.post("/api/v1/orders/", data=json.dumps(body), content_type="application/json",
+                                   HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+            elapsed = time.perf_counter() - started
+        out[f"checkout_{count}"] = {"status": response.status_code, "queries": len(ctx.captured_queries),
+                                    "ms": round(elapsed * 1000, 1),
+                                    "sql": [x["sql"] for x in ctx.captured_queries]}
+    # EXPLAIN ANALYZE of the biggest SELECT of the hot reads: the plans show which indexes are used.
+    explains = {}
+    for key in ("search_api_20", "orders_api_20", "plans_api_20"):
+        selects = [s for s in out[key]["sql"] if s.lstrip().upper().startswith("SELECT") and "LIMIT" in s]
+        if selects:
+            explains[key] = {"sql": selects[0], "plan": _explain(selects[0])}
+    counts = {key: {k: v for k, v in value.items() if k != "sql"} for key, value in out.items()}
+    return {"counts": counts, "explain": explains,
+            "sql": {key: value["sql"] for key, value in out.items()}}
+
+
+def overdue() -> dict:
+    from credit.models import Installment
+    from credit.services.overdue import installments_mark_overdue
+
+    today = date.fromisoformat(FIXTURE["today"])
+    due = Installment.objects.filter(status="scheduled", paused=False, clock_date__lt=today).count()
+    # The floor: one bare UPDATE of exactly the rows the job turns overdue, rolled back.
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE credit_installment SET status = 'overdue' "
+                           "WHERE status = 'scheduled' AND NOT paused AND clock_date < %s", [today])
+            bare_rows = cursor.rowcount
+        bare = time.perf_counter() - started
+        transaction.set_rollback(True)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = installments_mark_overdue(today=today)
+    job = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    again = installments_mark_overdue(today=today)  # the next day's run with nothing new: what it costs idle
+    rerun = time.perf_counter() - started
+    return {"instalments": Installment.objects.count(), "due_rows": due, "bare_rows": bare_rows,
+            "bare_update_s": round(bare, 3), "job_s": round(job, 3), "ratio": round(job / bare, 2),
+            "rerun_s": round(rerun, 3), "result": vars(result), "rerun_result": vars(again),
+            "tracemalloc_peak_mb": round(peak / 2**20, 1), "rss_before_mb": round(rss_before),
+            "rss_after_mb": round(rss_after)}
+
+
+def books() -> dict:
+    from credit.models import CreditLine
+    from ledger import accounts
+    from ledger.selectors import balance, books_balanced
+    from marketplace.models import Order
+
+    mismatched = []
+    lines = CreditLine.objects.filter(user__username__startswith="bench-checkout-")
+    for line in lines:
+        if line.used_amount != balance(accounts.buyer_credit_receivable(line.user_id)):
+            mismatched.append(line.user_id)
+    orders = Order.objects.filter(buyer__username__startswith="bench-checkout-")
+    return {"books_balanced": books_balanced(), "lines_checked": lines.count(), "lines_mismatched": mismatched,
+            "checkout_orders": orders.count(),
+            "orders_by_status": dict(orders.values_list("status").annotate(n=django.db.models.Count("pk")))}
+
+
+if __name__ == "__main__":
+    print(json.dumps({"queries": queries, "overdue": overdue, "books": books}[sys.argv[1]](), default=str))

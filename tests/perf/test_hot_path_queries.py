@@ -1,0 +1,133 @@
+"""Query counts of the benchmarked hot paths, pinned so a regression fails CI (benchmarks/run measures speed).
+
+Scenario 1: the listing search API, with instalment listings (their "from ¥X / month" teaser once cost a
+query per card). 2: the search page. 3: listing detail API and page, and no write on any GET. 5: the
+buyer's orders, plans and cases lists, whatever the page size or instalments per plan. Also: the cached
+category rows and instalment products are forgotten when staff change them.
+"""
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from credit.models import InstallmentProduct
+from credit.services.quotes import products_active
+from marketplace.models import Category
+from marketplace.selectors_catalog import category_subtree_ids
+from marketplace.services.listings import listing_create
+from marketplace.services.orders import order_place
+from marketplace.services.shops import shop_open, shop_verify
+from tests.credit.conftest import ADDRESS
+
+pytestmark = pytest.mark.django_db
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def shop(make_user):
+    staff = make_user("perfstaff", is_staff=True, is_superuser=True)
+    shop = shop_open(actor=make_user("perfmerchant"), name="Perf Audio", description="Headphones.")
+    return shop_verify(actor=staff, shop=shop) or shop
+
+
+@pytest.fixture
+def listings(shop):
+    category = Category.objects.get(slug="phones-audio")
+    return [listing_create(actor=shop.owner, shop=shop, title=f"无线耳机 earphones {n}", description="Good sound.",
+                           price=Decimal(f"{100 + n}.00"), stock=50, category=category,
+                           installments_available=n % 2 == 0, merchant_pays_fee=n % 4 == 0)
+            for n in range(110)]
+
+
+def _queries(client, path, **params) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured), [q["sql"] for q in captured.captured_queries]
+
+
+def test_listing_search_api_costs_the_same_few_queries_at_every_page_size(listings):
+    client = APIClient()
+    search = {"q": "耳机", "category": "phones-audio"}
+    client.get("/api/v1/listings/", search)  # warm caches, as on a live server
+    counts = [_queries(client, "/api/v1/listings/", page_size=size, **search)[0] for size in (10, 20, 100)]
+
+    assert counts[0] == counts[1] == counts[2] <= 4
+
+
+def test_listing_search_page_query_count_is_fixed(listings, client):
+    search = {"q": "耳机", "category": "phones-audio"}
+    client.get("/listings/", search)
+    first, _ = _queries(client, "/listings/", **search)
+    second, _ = _queries(client, "/listings/", page=2, **search)
+
+    assert first == second <= 5
+
+
+@pytest.mark.parametrize("path", ["/api/v1/listings/{pk}/", "/listings/{pk}/"], ids=["api", "page"])
+def test_listing_detail_reads_only(listings, client, path):
+    url = path.format(pk=listings[0].pk)
+    client.get(url)
+    count, sql = _queries(client, url)
+
+    assert count <= 3
+    assert not [s for s in sql if s.lstrip().upper().startswith(WRITES)]
+
+
+@pytest.fixture
+def heavy_buyer(make_user, listings, apply):
+    buyer = make_user("perfheavy")
+    assert apply(buyer, income_band="above_30k").status == "approved"
+    return buyer
+
+
+def _place(buyer, listings, n):
+    for i in range(n):
+        order_place(buyer=buyer, lines=[{"listing": listings[2 * (i % 20)].pk, "quantity": 1}],
+                    shipping_address=ADDRESS, payment={"method": "installment", "installments": (3, 6, 12)[i % 3]},
+                    context={})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/", "/api/v1/credit/plans/", "/api/v1/after-sales/"],
+                         ids=["orders", "plans", "cases"])
+def test_buyer_nested_lists_stay_within_six_queries(heavy_buyer, listings, path):
+    _place(heavy_buyer, listings, 12)
+    client = APIClient()
+    client.force_authenticate(heavy_buyer)
+    counts = [_queries(client, path, page_size=size)[0] for size in (2, 5, 12)]
+
+    assert counts[0] == counts[1] == counts[2] <= 6
+
+
+def test_the_cached_category_tree_is_forgotten_when_a_category_changes(listings):
+    parent = Category.objects.get(slug="phones-audio")
+    before = category_subtree_ids("phones-audio")
+    child = Category.objects.create(slug="perf-child", name_zh="子类", name_en="Child", parent=parent, position=99)
+
+    assert child.pk not in before
+    assert child.pk in category_subtree_ids("phones-audio")
+    child.delete()
+    assert child.pk not in category_subtree_ids("phones-audio")
+
+
+def test_the_cached_instalment_products_are_forgotten_when_a_product_changes():
+    counts = [p.count for p in products_active()]
+    product = InstallmentProduct.objects.get(count=counts[-1])
+    product.active = False
+    product.save()
+
+    assert product.count not in [p.count for p in products_active()]
+    product.active = True
+    product.fee_rate = Decimal("0.0100")
+    product.save()
+    assert {p.count: p.fee_rate for p in products_active()}[product.count] == Decimal("0.0100")
+    with CaptureQueriesContext(connection) as captured:
+        products_active()
+    assert len(captured) == 0

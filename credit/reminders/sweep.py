@@ -9,7 +9,7 @@ Per kind, in chunks of ``REMINDER_SWEEP_CHUNK`` instalments (keyset on the id), 
    claims the reminders, each pointing at its message. A concurrent sweep that claimed one first
    wins; the messages written here for those are deleted again in the same transaction, so each
    reminder has exactly one message;
-4. one delivery row per channel the buyer keeps on (``INSERT … SELECT``);
+4. one delivery row per channel the buyer keeps on (one multi-row insert);
 5. after commit, the delivery ids go to the broker, ``REMINDER_TASK_CHUNK`` per task.
 
 Memory is bounded by the chunk, never by the number of instalments. See
@@ -119,31 +119,38 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _insert_values(model, columns: list[str], rows: list[tuple], *, suffix: str = "", returning: str = "id"):
-    """Multi-row ``INSERT … RETURNING``; rows come back in the order given (as Django's bulk_create relies on).
+def _insert_values(model, columns: list[str], rows: list[tuple], *, constants: dict | None = None, suffix: str = "",
+                   returning: str = "id"):
+    """Multi-row ``INSERT … RETURNING`` of ``rows`` (plus ``constants``, the same for every row); rows come back
+    in the order given, as Django's own bulk_create relies on.
 
-    PostgreSQL gets one array per column (``INSERT … SELECT * FROM UNNEST(…)``, as bulk_create does since
-    Django 5.2): a handful of parameters instead of one per value. SQLite gets ``VALUES`` in statements of
-    at most ~20,000 parameters (it allows 32,766).
+    PostgreSQL gets one array per varying column (``INSERT … SELECT … FROM UNNEST(…)``, as bulk_create does
+    since Django 5.2) and the constants once: a handful of parameters, not one per value. SQLite gets ``VALUES``
+    in statements of at most ~20,000 parameters (it allows 32,766).
     """
     if not rows:
         return []
+    constants = constants or {}
+    names = ", ".join([*columns, *constants])
     table = _table(model)  # names from _meta, every value a parameter (hence the noqa: S608 below)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             fields = {f.column: f for f in model._meta.concrete_fields}
             arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
-            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM UNNEST({arrays}) "  # noqa: S608
-                           f"{suffix} RETURNING {returning}", [list(values) for values in zip(*rows, strict=True)])
+            scalars = "".join(f", %s::{fields[column].db_type(connection)}" for column in constants)
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT u.*{scalars} FROM UNNEST({arrays}) AS u "  # noqa: S608
+                           f"{suffix} RETURNING {returning}",
+                           [*constants.values(), *(list(values) for values in zip(*rows, strict=True))])
             return cursor.fetchall()
         out = []
-        per_statement = max(1, 20_000 // len(columns))
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        fixed = tuple(constants.values())
+        per_statement = max(1, 20_000 // (len(columns) + len(fixed)))
+        row_sql = "(" + ", ".join(["%s"] * (len(columns) + len(fixed))) + ")"
         for start in range(0, len(rows), per_statement):
             part = rows[start:start + per_statement]
             values = ", ".join([row_sql] * len(part))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {suffix} RETURNING {returning}"  # noqa: S608
-            cursor.execute(sql, [value for row in part for value in row])
+            sql = f"INSERT INTO {table} ({names}) VALUES {values} {suffix} RETURNING {returning}"  # noqa: S608
+            cursor.execute(sql, [value for row in part for value in row + fixed])
             out += cursor.fetchall()
         return out
 
@@ -158,18 +165,18 @@ def _record_chunk(result: SweepResult, batch: list[tuple], *, policy, quiet, kin
     for (pk, plan_id, number, due_date, principal, fee, penalty, paid_principal, paid_fee, paid_penalty, count,
          buyer_id, email, phone_index, language, email_on, sms_on) in batch:
         amount = principal + fee + penalty - paid_principal - paid_fee - paid_penalty
-        title, body, link = text(lang=language, amount=amount, due_date=due_date, number=number, count=count,
-                                 plan_id=plan_id)
-        notifications.append((buyer_id, Notification.Kind.REPAYMENT_REMINDER, title, body, link, stamp))
+        notifications.append((buyer_id, *text(lang=language, amount=amount, due_date=due_date, number=number,
+                                              count=count, plan_id=plan_id)))
         channels[pk] = ((Channel.EMAIL,) if policy.email_enabled and email_on is not False and email else ()) + (
             (Channel.SMS,) if policy.sms_enabled and sms_on is not False and phone_index else ())
     message_ids = [row[0] for row in _insert_values(
-        Notification, ["user_id", "kind", "title", "body", "link", "created"], notifications)]
+        Notification, ["user_id", "title", "body", "link"], notifications,
+        constants={"kind": Notification.Kind.REPAYMENT_REMINDER, "created": stamp})]
 
     claimed = _insert_values(
-        Reminder, ["installment_id", "user_id", "kind", "offset_days", "day", "created", "notification_id"],
-        [(row[0], row[11], kind, offset, day, stamp, message_id) for row, message_id in zip(batch, message_ids,
-                                                                                          strict=True)],
+        Reminder, ["installment_id", "user_id", "notification_id"],
+        [(row[0], row[11], message_id) for row, message_id in zip(batch, message_ids, strict=True)],
+        constants={"kind": kind, "offset_days": offset, "day": day, "created": stamp},
         suffix="ON CONFLICT (installment_id, kind) DO NOTHING", returning="id, installment_id, notification_id")
     if len(claimed) < len(batch):  # a concurrent sweep recorded some first: their messages are theirs
         kept = {row[2] for row in claimed}
@@ -179,39 +186,21 @@ def _record_chunk(result: SweepResult, batch: list[tuple], *, policy, quiet, kin
     result.created[kind] += len(claimed)
 
     held = quiet.contains(now)
-    by_channel = {Channel.EMAIL: [], Channel.SMS: []}
-    for reminder_id, installment_id, _message in claimed:
-        for channel in channels[installment_id]:
-            by_channel[channel].append(reminder_id)
-    delivery_ids = []
-    for channel, ids in by_channel.items():
-        delivery_ids += _insert_deliveries(channel, ids, now=now, not_before=quiet.next_open(now) if held else None,
-                                           enqueued=not held)
+    not_before = ops.adapt_datetimefield_value(quiet.next_open(now)) if held else None
+    enqueued_at = None if held else stamp
+    deliveries = [(reminder_id, channel) for reminder_id, installment_id, _message in claimed
+                  for channel in channels[installment_id]]
+    delivery_ids = [row[0] for row in _insert_values(
+        ReminderDelivery, ["reminder_id", "channel"], deliveries,
+        constants={"status": DeliveryStatus.PENDING, "attempts": 0, "not_before": not_before,
+                   "enqueued_at": enqueued_at, "claim": "", "provider_ref": "", "last_error": "", "created": stamp,
+                   "modified": stamp})]
     result.deliveries += len(delivery_ids)
     if held:
         result.held += len(delivery_ids)
     elif delivery_ids:
         result.queued += len(delivery_ids)
         transaction.on_commit(lambda: enqueue(delivery_ids), robust=True)
-
-
-def _insert_deliveries(channel: str, reminder_ids: list[int], *, now, not_before, enqueued: bool) -> list[int]:
-    ops = connection.ops
-    stamp = ops.adapt_datetimefield_value(now)
-    out = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(reminder_ids), 10_000):
-            part = reminder_ids[start:start + 10_000]
-            cursor.execute(f"""
-                INSERT INTO {_table(ReminderDelivery)} (reminder_id, channel, status, attempts, not_before,
-                                                        enqueued_at, claim, provider_ref, last_error, created, modified)
-                SELECT id, %s, %s, 0, %s, %s, '', '', '', %s, %s FROM {_table(Reminder)}
-                WHERE id IN ({", ".join(["%s"] * len(part))})
-                RETURNING id""",  # noqa: S608 - table names from _meta; every value a parameter
-                           [channel, DeliveryStatus.PENDING, ops.adapt_datetimefield_value(not_before),
-                            stamp if enqueued else None, stamp, stamp, *part])
-            out += [row[0] for row in cursor.fetchall()]
-    return out
 
 
 def enqueue(delivery_ids: list[int]) -> None:

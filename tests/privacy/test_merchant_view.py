@@ -114,3 +114,66 @@ def test_the_scan_catches_a_full_phone_and_an_id_number():
     assert problems(f'"+86{sc.BUYER_PHONE}"', own_phone=sc.MERCHANT_PHONE) == [f"phone {sc.BUYER_PHONE}"]
     assert problems(sc.CREDIT["id_number"], own_phone="") == [f"ID number {sc.CREDIT['id_number']}"]
     assert problems("136****8912 and my own +8613645678912", own_phone=sc.MERCHANT_PHONE) == []
+
+
+# The demo data: every demo merchant, the pages and API about their own shop, orders, cases and messages.
+MODEL_FOR = (("orders/{pk}", "marketplace.Order"), ("after-sales/new/{order_id}", "marketplace.Order"),
+             ("after-sales/{pk}", "protection.AfterSalesCase"), ("listings/{pk}", "marketplace.Listing"),
+             ("shops/{pk}", "marketplace.Shop"), ("checkout/{shop_id}", "marketplace.Shop"),
+             ("notifications/{pk}", "core.Notification"), ("credit/plans/{pk}", "credit.InstallmentPlan"),
+             ("credit/statements/{pk}", "credit.Statement"))
+
+
+def merchant_ids(merchant) -> dict[str, list[str]]:
+    from core.models import Notification
+    from marketplace.models import Listing, Order, Shop
+    from protection.models import AfterSalesCase
+
+    shop = Shop.objects.get(owner=merchant)
+    return {"marketplace.Order": list(Order.objects.filter(shop=shop).values_list("pk", flat=True)[:40]),
+            "protection.AfterSalesCase": list(AfterSalesCase.objects.filter(shop=shop).values_list("pk", flat=True)),
+            "marketplace.Listing": list(Listing.objects.filter(shop=shop).values_list("pk", flat=True)[:10]),
+            "marketplace.Shop": [shop.pk],
+            "core.Notification": list(Notification.objects.filter(user=merchant).values_list("pk", flat=True)[:20])}
+
+
+def demo_urls(merchant):
+    ids = merchant_ids(merchant)
+    for template, params in routes():
+        if template.lstrip("/").startswith(SKIP) or "/staff/" in template:
+            continue
+        if not params:
+            yield template
+            continue
+        if len(params) > 1 or any(kind != "int" for kind in params.values()):
+            continue  # actions (POST only) and nested images
+        model = next((label for prefix, label in MODEL_FOR if prefix in template), None)
+        for value in ids.get(model, []):
+            yield template.format(**{name: value for name in params})
+
+
+@pytest.mark.skipif(not sc.has_demo(), reason="no demo data in this version")
+def test_demo_merchants_never_see_a_full_phone_or_an_id_number():
+    from django.contrib.auth import get_user_model
+
+    logins = sc.seed_demo()
+    merchants = [username for role, username, _ in logins if role.startswith("merchant")]
+    assert merchants
+    api_client = sc.Scenario(buyer=None, other_buyer=None, merchant=None, staff=None, officer=None)
+    leaking, scanned = {}, 0
+    for username in merchants:
+        merchant = get_user_model().objects.get(username=username)
+        own = merchant.phone[3:] if merchant.phone.startswith("+86") else merchant.phone
+        api, web = api_client.api(merchant), Client()
+        web.force_login(merchant)
+        for url in demo_urls(merchant):
+            response = (api if url.startswith("/api/") else web).get(url)
+            if response.status_code != 200:
+                continue
+            scanned += 1
+            found = [f for f in problems(response.content.decode("utf-8", "replace"), own_phone=own)
+                     if not f.startswith("closed order's")]
+            if found:
+                leaking[f"{username} {url}"] = found
+    assert leaking == {}
+    assert scanned > 100

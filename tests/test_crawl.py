@@ -5,24 +5,13 @@ a pattern whose arguments this file cannot fill in fails the test until ``_args`
 The HTML check is small and strict where templates go wrong: unclosed or misnested tags, stray end
 tags and duplicate ids.
 """
-import io
 import re
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from PIL import Image
 
-from core.models import Notification
-from credit.models import CreditLine, InstallmentPlan
-from credit.services.statements import statement_build
-from marketplace.services.cart import cart_add
-from marketplace.services.listings import listing_add_image
-from marketplace.services.orders import order_confirm_receipt, order_place, order_ship
-from marketplace.services.payments import order_pay
-from protection.services.cases import case_open
 from tests.e2e import scenario
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -111,36 +100,6 @@ def _patterns(resolver=None, prefix=""):
             yield prefix + str(entry.pattern), entry
 
 
-def _png():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
-    return SimpleUploadedFile("teapot.png", buffer.getvalue(), content_type="image/png")
-
-
-def build_world():
-    """A shop with listings, an instalment order with an open return case, a statement, a message, a cart."""
-    world = scenario.build()
-    image = listing_add_image(actor=world.merchant, listing=world.listing, file=_png(), alt_text="Teapot")
-    order = order_place(buyer=world.buyer, lines=[{"listing": world.listing, "quantity": 1}],
-                        shipping_address=dict(scenario.ADDRESS), payment={"method": "installment", "installments": 6})
-    order = order_ship(actor=world.merchant, order=order, carrier="SF Express", tracking_number="SF1002003")
-    order = order_confirm_receipt(actor=world.buyer, order=order)
-    case = case_open(actor=world.buyer, order=order, line=order.lines.first(), type="return_refund",
-                     reason="no_reason", description="Changed my mind.")
-    paid = order_place(buyer=world.buyer, lines=[{"listing": world.other_listing, "quantity": 2}],
-                       shipping_address=dict(scenario.ADDRESS), payment={"method": "full"})
-    order_pay(actor=world.buyer, order=paid, idempotency_key="crawl-pay")
-    statement = statement_build(line=CreditLine.objects.get(user=world.buyer), period=date.today())
-    item = cart_add(buyer=world.buyer, listing=world.other_listing, quantity=1)
-    return {
-        "world": world, "order": order, "case": case, "image": image, "statement": statement, "cart_item": item,
-        "plan": InstallmentPlan.objects.get(order=order),
-        "notification": Notification.objects.filter(user=world.buyer).first(),
-    }
-
-
 def _args(name: str, data) -> dict:
     """Values for the arguments of each named route."""
     w = data["world"]
@@ -208,7 +167,7 @@ def _crawl_settings(settings, tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_page_renders_for_every_role_with_valid_html(language):
-    data = build_world()
+    data = scenario.build_world()
     urls = site_urls(data)
     assert "/credit/" in urls and f"/after-sales/{data['case'].pk}/" in urls
     failures = []
@@ -228,7 +187,7 @@ def test_every_admin_page_renders_for_staff(language):
     from django.contrib import admin
     from django.urls import reverse
 
-    data = build_world()
+    data = scenario.build_world()
     client = _client("staff", data, language)
     failures = []
     _check(client, reverse("admin:index"), failures)

@@ -1,13 +1,22 @@
 """People and goods for the browser tests, made through services the way users make them."""
 from dataclasses import dataclass
+from datetime import date
 from itertools import count
 
+from core.demo_images import listing_picture
+from core.models import Notification
+from credit.models import CreditLine, InstallmentPlan
 from credit.services.applications import application_submit
 from credit.services.quotes import current_terms
+from credit.services.statements import statement_build
 from marketplace.models import Category
 from marketplace.services.accounts import user_register
-from marketplace.services.listings import listing_create
+from marketplace.services.cart import cart_add
+from marketplace.services.listings import listing_add_image, listing_create
+from marketplace.services.orders import order_confirm_receipt, order_place, order_ship
+from marketplace.services.payments import order_pay
 from marketplace.services.shops import shop_open, shop_verify
+from protection.services.cases import case_open
 
 PASSWORD = "correct-horse-9"
 ADDRESS = {"name": "张三", "phone": "13912345678", "address": "上海市浦东新区世纪大道100号 8楼"}
@@ -62,3 +71,28 @@ def build(*, credit: bool = True) -> World:
             consent={"terms_version": terms["terms"].version, "privacy_version": terms["privacy"].version})
         assert application.status == "approved", application.reasons
     return World(buyer=buyer, merchant=merchant, staff=staff, shop=shop, listing=listing, other_listing=other)
+
+
+def build_world():
+    """A shop with listings, an instalment order with an open return case, a statement, a message, a cart."""
+    world = build()
+    image = listing_add_image(actor=world.merchant, listing=world.listing, alt_text="Yixing clay teapot",
+                              file=listing_picture(colour=(122, 62, 40), label="Teapot", glyph="壶"))
+    listing_add_image(actor=world.merchant, listing=world.other_listing, alt_text="Celadon cups",
+                      file=listing_picture(colour=(88, 140, 120), label="Cups", glyph="杯"))
+    order = order_place(buyer=world.buyer, lines=[{"listing": world.listing, "quantity": 1}],
+                        shipping_address=dict(ADDRESS), payment={"method": "installment", "installments": 6})
+    order = order_ship(actor=world.merchant, order=order, carrier="SF Express", tracking_number="SF1002003")
+    order = order_confirm_receipt(actor=world.buyer, order=order)
+    case = case_open(actor=world.buyer, order=order, line=order.lines.first(), type="return_refund",
+                     reason="no_reason", description="Changed my mind.")
+    paid = order_place(buyer=world.buyer, lines=[{"listing": world.other_listing, "quantity": 2}],
+                       shipping_address=dict(ADDRESS), payment={"method": "full"})
+    order_pay(actor=world.buyer, order=paid, idempotency_key="crawl-pay")
+    statement = statement_build(line=CreditLine.objects.get(user=world.buyer), period=date.today())
+    item = cart_add(buyer=world.buyer, listing=world.listing, quantity=1)
+    return {
+        "world": world, "order": order, "case": case, "image": image, "statement": statement, "cart_item": item,
+        "plan": InstallmentPlan.objects.get(order=order),
+        "notification": Notification.objects.filter(user=world.buyer).first(),
+    }

@@ -263,6 +263,9 @@ class StatementAdmin(ReadOnlyAdmin):
     date_hierarchy = "period"
 
 
-from credit import admin_risk  # noqa: E402,F401 - cash-out risk screens (they use confirm() above)
-from credit import admin_reminders  # noqa: E402,F401 - repayment reminder log, policy and resend
-from credit import admin_contact_attempts  # noqa: E402,F401 - emergency contact attempts (unreachable buyers)
+# The other credit screens register themselves on import; they use confirm() above.
+from credit import (  # noqa: E402
+    admin_contact_attempts,  # noqa: F401 - emergency contact attempts (unreachable buyers)
+    admin_reminders,  # noqa: F401 - repayment reminder log, policy and resend
+    admin_risk,  # noqa: F401 - cash-out risk screens
+)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +135,62 @@ def test_every_model_with_an_encrypted_field_is_rotated():
     assert labels["credit.EmergencyContact"] == {"name", "phone"}
     assert labels["marketplace.Withdrawal"] == {"bank_account"}
     assert "core.IdempotencyRecord" in labels
+
+
+def _raw(table, column, pk):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                       "WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_rotation_in_process_on_this_database(db, settings, make_user):
+    """The same on the test database (PostgreSQL in CI): the crypter is rebuilt with a new key first, then
+    restored (the test's transaction is rolled back, so nothing stays under the new key)."""
+    import io
+
+    import encrypted_model_fields.fields as emf
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    user = make_user("rotated", phone="13766554433")
+    old_keys = list(settings.FIELD_ENCRYPTION_KEY)
+    new_key = Fernet.generate_key().decode()
+    saved = emf.CRYPTER
+    try:
+        settings.FIELD_ENCRYPTION_KEY = [new_key, *old_keys]
+        emf.CRYPTER = emf.get_crypter()
+        with pytest.raises(CommandError, match="older key"):
+            call_command("rotate_encryption_keys", "--check", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("rotate_encryption_keys", "--no-progress", "--batch-size", "3", stdout=out)
+        assert "Re-encrypted" in out.getvalue() and "marketplace.User" in out.getvalue()
+        token = _raw("marketplace_user", "phone", user.pk)
+        assert Fernet(new_key).decrypt(token.encode()) == b"+8613766554433"
+        user.refresh_from_db()
+        assert user.phone == "+8613766554433"
+        from django.contrib.auth import get_user_model
+
+        assert get_user_model().objects.get_by_phone("+8613766554433") == user  # blind index unchanged
+        call_command("rotate_encryption_keys", "--check", stdout=io.StringIO())
+    finally:
+        emf.CRYPTER = saved
+        settings.FIELD_ENCRYPTION_KEY = old_keys
+
+
+def test_a_value_no_key_can_read_stops_the_rotation(db, make_user):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    user = make_user("broken")
+    foreign = Fernet(Fernet.generate_key()).encrypt(b"+8613700000000").decode()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE marketplace_user SET phone = %s WHERE id = %s", [foreign, user.pk])
+    with pytest.raises(CommandError, match=f"marketplace.User: row pk={user.pk} cannot be decrypted"):
+        call_command("rotate_encryption_keys", "--no-progress", stdout=io.StringIO())
+    assert _raw("marketplace_user", "phone", user.pk) == foreign  # left as it was

@@ -118,3 +118,13 @@ def test_api_throttles_are_configured():
     assert {"rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle",
             "rest_framework.throttling.ScopedRateThrottle"} <= set(rest["DEFAULT_THROTTLE_CLASSES"])
     assert {"anon", "user", "register", "login"} <= set(rest["DEFAULT_THROTTLE_RATES"])
+
+
+def test_the_admin_login_is_covered_too(make_user):
+    make_user("root", password=PASSWORD, is_staff=True, is_superuser=True)
+    web = Client()
+    for _ in range(5):
+        web.post("/admin/login/", {"username": "root", "password": "wrong-password"}, REMOTE_ADDR="203.0.113.9")
+    locked = web.post("/admin/login/", {"username": "root", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9")
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in web.session

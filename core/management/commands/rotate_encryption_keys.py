@@ -82,6 +82,19 @@ def _batch(model, fields, *, after, size, lock: bool):
     return list(queryset[:size])
 
 
+def _unreadable_pk(model, fields, *, after, size):
+    """The first row of the failed batch that no key can read (for the error message)."""
+    pks = model._base_manager.order_by("pk")
+    if after is not None:
+        pks = pks.filter(pk__gt=after)
+    for pk in pks.values_list("pk", flat=True)[:size]:
+        try:
+            model._base_manager.only(*(f.name for f in fields)).get(pk=pk)
+        except UndecryptableValue:
+            return pk
+    return "?"
+
+
 class Command(BaseCommand):
     help = ("Re-encrypt every encrypted field under the newest key of FIELD_ENCRYPTION_KEYS (put the new key "
             "first, run this, then drop the old key). --check only counts rows still under older keys.")
@@ -140,8 +153,9 @@ class Command(BaseCommand):
             except UndecryptableValue:
                 self.stdout.write("")
                 raise CommandError(
-                    f"{label}: a row after pk {after} cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS. "
-                    "Put the key it was written with back into the list (after the new one) and run again."
+                    f"{label}: row pk={_unreadable_pk(model, fields, after=after, size=batch_size)} cannot be "
+                    "decrypted with any key in FIELD_ENCRYPTION_KEYS. Put the key it was written with back into "
+                    "the list (after the new one) and run again: rows before it are done, nothing from it on changed."
                 ) from None
             if not batch:
                 break

@@ -228,6 +228,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Documents the common 4xx error answers on every operation (core/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "core.api.schema.add_common_error_responses"],
     # Stable names for choice sets that share a field name across apps.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "marketplace.models.orders.OrderStatus",

@@ -81,6 +81,12 @@ def money_field(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d{0,12}(?:\.\d{0,2})?$",
+                      "x-optional": True})
+class OptionalMoneyField(serializers.DecimalField):
+    """A read-only amount some viewers do not get (drf-spectacular would mark it required)."""
+
+
 # --- shops ---------------------------------------------------------------------------------------
 class ShopSummarySerializer(serializers.ModelSerializer):
     has_deposit = serializers.BooleanField(read_only=True)
@@ -93,8 +99,9 @@ class ShopSummarySerializer(serializers.ModelSerializer):
 
 class ShopSerializer(serializers.ModelSerializer):
     has_deposit = serializers.BooleanField(read_only=True)
-    deposit_amount = money_field(read_only=True, required=False,
-                                 help_text="Only shown to the shop's owner and to staff.")
+    # Left out for everyone but the owner and staff: optional in the schema (see OptionalMoneyField).
+    deposit_amount = OptionalMoneyField(max_digits=14, decimal_places=2, coerce_to_string=True, read_only=True,
+                                        help_text="Only shown to the shop's owner and to staff.")
 
     class Meta:
         model = Shop

@@ -93,6 +93,9 @@ class AfterSalesCaseSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField()
     buyer_standing = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Blank until someone escalates: the schema's enum must include "" (read-only fields lose allow_blank).
+    escalated_by = serializers.ChoiceField(choices=AfterSalesCase._meta.get_field("escalated_by").choices,
+                                           allow_blank=True, read_only=True)
 
     class Meta:
         model = AfterSalesCase

@@ -112,7 +112,26 @@ def merchant_dashboard(request):
         "dispute_percent": _percent(shop.dispute_rate),
         "on_time_percent": _percent(shop.on_time_rate),
         "listing_count": shop.listings.exclude(status=ListingStatus.REMOVED).count(),
+        # The day's work and money at a glance (orders to ship, sales, balance): what the dashboard must show.
+        **_merchant_summary(shop),
     })
+
+
+def _merchant_summary(shop) -> dict:
+    from datetime import timedelta
+
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    from marketplace.models import Order
+    from marketplace.selectors_orders import order_list_for_merchant
+    from marketplace.services.withdrawals import shop_money
+
+    to_ship = order_list_for_merchant(shop=shop, status="to_ship")
+    sales = Order.objects.filter(shop=shop, paid_at__gte=timezone.now() - timedelta(days=30)).aggregate(
+        count=Count("pk"), amount=Sum("total_amount"))
+    return {"money": shop_money(shop), "to_ship": list(to_ship[:5]), "to_ship_count": to_ship.count(),
+            "sales_count": sales["count"], "sales_amount": sales["amount"] or 0}
 
 
 @login_required

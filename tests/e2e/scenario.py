@@ -51,6 +51,9 @@ class World:
 
 
 def build(*, credit: bool = True) -> World:
+    from tests.credit.conftest import ensure_reference_data
+
+    ensure_reference_data()  # a transactional test before this one may have flushed the data migrations' rows
     staff = user("staffer", is_staff=True, is_superuser=True)
     merchant = user("teashop")
     buyer = user("buyer")

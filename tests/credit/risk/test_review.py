@@ -78,7 +78,7 @@ def test_queue_permission_matrix(held, who, status, api, client_for, request):
 
 
 def test_queue_lists_the_held_order_with_its_explained_reasons(held, risk_officer, client_for):
-    body = client_for(risk_officer).get("/api/v1/staff/risk-reviews/").json()
+    body = client_for(risk_officer).get("/api/v1/staff/risk-reviews/", HTTP_ACCEPT_LANGUAGE="en").json()
 
     assert body["count"] == 1
     row = body["results"][0]

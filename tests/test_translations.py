@@ -220,6 +220,38 @@ def test_a_message_shared_by_catalogues_has_one_translation():
     assert not conflicts, conflicts
 
 
+# Hidden today; the fix is a context in the code (pgettext), which changes the msgid. Remove the entry then.
+KNOWN_HIDDEN = {
+    # django_celery_beat (earlier in INSTALLED_APPS) translates them as an AMQP exchange and an interval unit:
+    # buyers see the after-sales type "Exchange" as 交换机.
+    ("protection", "Exchange"),  # protection/models/cases.py
+    ("protection", "Days"),  # protection/admin.py
+}
+
+
+def test_every_translation_is_the_one_the_site_shows(catalogue):
+    """An app's translation is hidden when the project catalogue, an app listed earlier in INSTALLED_APPS
+    (Django's own, DRF, ...) or the other app has the same msgid: the site then shows theirs."""
+    path, entries = catalogue
+    name = next(key for key, value in CATALOGUES.items() if value == path)
+    hidden, fixed = [], []
+    with translation.override("zh-hans"):
+        for e in messages(entries):
+            if e.msgid_plural is None:
+                shown = (translation.pgettext(e.msgctxt, e.msgid) if e.msgctxt is not None
+                         else translation.gettext(e.msgid))
+            else:
+                shown = (translation.npgettext(e.msgctxt, e.msgid, e.msgid_plural, 2) if e.msgctxt is not None
+                         else translation.ngettext(e.msgid, e.msgid_plural, 2))
+            known = (name, e.msgid) in KNOWN_HIDDEN
+            if shown != e.msgstr[0] and not known:
+                hidden.append(f"{e.where}: the site shows {shown!r}, not {e.msgstr[0]!r}")
+            elif shown == e.msgstr[0] and known:
+                fixed.append(f"{e.where}: shown now; remove it from KNOWN_HIDDEN")
+    assert not hidden, f"{path}:\n" + "\n".join(hidden)
+    assert not fixed, f"{path}:\n" + "\n".join(fixed)
+
+
 def test_compiled_catalogue_matches_the_po_file(catalogue):
     """The committed .mo (a fresh machine may lack gettext's tools) holds exactly the .po's translations."""
     path, entries = catalogue

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # Not the test process's own switches (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE): a production environment.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}}
     env.update({"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60), "FIELD_ENCRYPTION_KEYS": Fernet.generate_key()
                 .decode(), "BLIND_INDEX_KEY": secrets.token_urlsafe(40), "ALLOWED_HOSTS": "fangxin.example",
                 "SECURE_SSL_REDIRECT": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("core.urls")),
     path("", include("protection.urls")),
     path("", include("credit.urls")),
     path("", include("marketplace.urls")),

@@ -260,7 +260,7 @@ def test_open_shop_page(browser, buyer):
 
 
 def test_open_shop_with_a_taken_name_shows_the_error_in_place(browser, shop):
-    response = browser("buyer").post(reverse("merchant-shop-open"), {"name": shop.name})
+    response = browser("buyer").post(reverse("merchant-shop-open"), {"name": shop.name}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == ["This shop name is taken."]

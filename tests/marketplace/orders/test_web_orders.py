@@ -61,7 +61,8 @@ def test_bad_add_to_cart_shows_a_message_and_adds_nothing(web, listing, data):
 
 
 def test_a_merchant_cannot_put_their_own_listing_in_the_cart(web, listing):
-    response = web("merchant").post("/cart/add/", {"listing": listing.pk, "quantity": 1}, follow=True)
+    response = web("merchant").post("/cart/add/", {"listing": listing.pk, "quantity": 1}, follow=True,
+                                    HTTP_ACCEPT_LANGUAGE="en")
 
     assert not CartItem.objects.exists()
     assert "own shop" in response.content.decode()

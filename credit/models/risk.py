@@ -161,7 +161,7 @@ class CheckoutFingerprint(models.Model):
 
 
 class DeviceSighting(models.Model):
-    """A user seen on a device from an IP (by the risk middleware and at checkout): the shared-device signals."""
+    """A user seen on a device from an IP (recorded by the risk middleware): for shared-device and IP signals."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     device_hash = models.CharField(max_length=64, blank=True)

@@ -3,10 +3,11 @@
 A decision other than accept needs both the score and a number of distinct signals
 (at least two to hold), so no single signal ever holds an order, however it is tuned.
 
-An accepted or held checkout is recorded in the placement's transaction (assessment,
-fingerprint, device sighting). A rejected one undoes the placement, so its assessment
-is kept aside and written once the transaction is over: by the risk middleware after
-the response, or by whoever calls ``rejections_flush()`` outside a transaction.
+An accepted or held checkout is recorded in the placement's transaction: its assessment
+and its fingerprint (which also stands as the buyer's device sighting). A rejected one
+undoes the placement, so its assessment is kept aside and written once the transaction
+is over: by the risk middleware after the response, or by whoever calls
+``rejections_flush()`` outside a transaction.
 """
 import logging
 import threading
@@ -64,8 +65,6 @@ def score_checkout(order, context: dict | None) -> Decision:
     CheckoutFingerprint.objects.create(order=order, buyer_id=order.buyer_id, shop_id=order.shop_id,
                                        device_hash=facts.device_hash, ip=facts.ip, ip_public=facts.ip_public,
                                        phone_index=facts.phone_index, address_index=facts.address_index)
-    sighting_record(user_id=order.buyer_id, device_hash=facts.device_hash, ip=facts.ip, ip_public=facts.ip_public,
-                    now=now)
     return decision
 
 

@@ -120,10 +120,14 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
         quick, quick_param = "o.received_at - o.shipped_at <= %s", timedelta(hours=quick_hours)
     parts = [
         ("(SELECT u.phone_index FROM {user} u WHERE u.id = %s)", [owner]),
-        ("EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.device_hash = %s "
-         "AND s.last_seen >= %s)", [owner, device, since(days=device_days)]),
-        ("EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.ip = %s AND s.ip_public = %s "
-         "AND s.last_seen >= %s)", [owner, public_ip, True, since(days=_days(cfg, "shared_ip", "lookback_days", 30))]),
+        # The merchant on this device or public IP: seen by the middleware, or checking out as a buyer.
+        ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.device_hash = %s AND s.last_seen >= %s) "
+         "OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.device_hash = %s "
+         "AND f.created >= %s))", [owner, device, since(days=device_days)] * 2),
+        ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.ip = %s AND s.ip_public = %s "
+         "AND s.last_seen >= %s) OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.ip = %s "
+         "AND f.ip_public = %s AND f.created >= %s))",
+         [owner, public_ip, True, since(days=_days(cfg, "shared_ip", "lookback_days", 30))] * 2),
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s AND f.device_hash = %s "
          "AND f.created >= %s AND f.buyer_id <> %s)", [shop, device, since(days=device_days), buyer]),
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s "

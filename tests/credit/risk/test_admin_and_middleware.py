@@ -175,6 +175,5 @@ def test_scoring_costs_a_fixed_number_of_queries_however_long_the_history(
     first = cost()
     for _ in range(5):
         checkout(buyer, listing, device="merchant-phone", ip=OTHER_PUBLIC_IP)
-    # 2 reads (every count in one statement; the merchant's own latest orders) and 3 writes (assessment,
-    # fingerprint, sighting).
-    assert first == 5 and cost() == first
+    # 2 reads (every count in one statement; the merchant's own latest orders), 2 writes (assessment, fingerprint).
+    assert first == 4 and cost() == first

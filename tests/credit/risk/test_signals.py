@@ -33,6 +33,20 @@ def test_shared_device(make_shop, make_credit_buyer, checkout, seen):
         "merchant": True, "other_buyers": 0}
 
 
+def test_the_merchant_checking_out_elsewhere_on_a_device_makes_it_theirs(make_shop, make_credit_buyer, checkout,
+                                                                         apply):
+    listing = make_shop()
+    owner = listing.shop.owner
+    apply(owner)
+    checkout(owner, make_shop(), device="merchant-tablet", ip=OTHER_PUBLIC_IP,
+             address={"name": "店主", "phone": "13811112222", "address": "杭州市西湖区文三路 1 号"})
+
+    order = checkout(make_credit_buyer(), listing, device="merchant-tablet", ip=OTHER_PUBLIC_IP)
+
+    assert order.risk_assessment.reasons == ["shared_device", "shared_ip"]
+    assert order.status == "under_review"
+
+
 def test_shared_public_ip(make_shop, make_credit_buyer, checkout, seen):
     listing = make_shop()
     seen(listing.shop.owner, ip=PUBLIC_IP)

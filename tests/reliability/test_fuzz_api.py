@@ -47,8 +47,17 @@ schema = _load_schema()
 
 
 @pytest.fixture(autouse=True)
-def _wsgi_host(settings, no_throttling):
+def _wsgi_app(settings, no_throttling):
+    """Schemathesis calls the WSGI app directly: keep the test's connection open, as Django's test client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "testserver"]
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 _ID_KEYS = {
     "/orders/": ("order_pending", "order_paid", "order_shipped", "order_completed", "order_credit", "other_order"),

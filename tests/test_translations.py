@@ -152,9 +152,9 @@ def test_every_entry_is_translated_and_none_is_fuzzy(catalogue):
     problems = []
     for e in messages(entries):
         if "fuzzy" in e.flags:
-            problems.append(f"fuzzy      {e.where}")
+            problems.append(f"fuzzy: {e.where}")
         if sorted(e.msgstr) != [0] or not e.msgstr[0]:  # zh: one form, plural entries included
-            problems.append(f"untranslated {e.where}")
+            problems.append(f"untranslated: {e.where}")
     assert not problems, f"{path}:\n" + "\n".join(problems)
 
 

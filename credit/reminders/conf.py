@@ -19,9 +19,11 @@ DEFAULTS = {
     "REMINDER_RETRY_MAX_SECONDS": 600,
     # A delivery claimed longer ago than this by a worker that never finished may be sent again.
     "REMINDER_CLAIM_LEASE_SECONDS": 600,
-    # A pending delivery enqueued longer ago than this (task lost) is enqueued again by the sweep.
-    # Longer than the longest retry backoff, so a scheduled retry is never overtaken.
-    "REMINDER_REQUEUE_SECONDS": 900,
+    # A pending delivery enqueued longer ago than this (its message lost with Redis's data) is enqueued again by
+    # the sweep. Longer than the longest retry backoff (a scheduled retry is never overtaken) and than Redis's
+    # visibility timeout (1 h: Redis redelivers what a dead worker held), and long enough that a backlog in the
+    # queue is not doubled every few minutes. Deliveries whose publish failed are enqueued at the next sweep.
+    "REMINDER_REQUEUE_SECONDS": 7200,
     # Where the link to pay points in e-mail and SMS (in-site messages use the path alone).
     "SITE_URL": "http://127.0.0.1:8000",
 }

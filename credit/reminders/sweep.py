@@ -204,16 +204,28 @@ def _record_chunk(result: SweepResult, batch: list[tuple], *, policy, quiet, kin
 
 
 def enqueue(delivery_ids: list[int]) -> None:
-    """Publish send tasks for ``delivery_ids``, ``REMINDER_TASK_CHUNK`` ids per task, over one connection."""
+    """Publish send tasks for ``delivery_ids``, ``REMINDER_TASK_CHUNK`` ids per task, over one connection.
+
+    If the broker cannot take them, the ones not published are marked as never enqueued, so the next sweep
+    sends them (and the caller — an after-commit hook — goes on).
+    """
     from config.celery import app
     from credit.reminders.tasks import reminder_deliveries_send_task
 
     size = int(conf.get("REMINDER_TASK_CHUNK"))
-    with app.producer_or_acquire() as producer:
-        for start in range(0, len(delivery_ids), size):
-            ids = delivery_ids[start:start + size]
-            # argsrepr: Celery would otherwise build a safe repr of every id list (most of a publish's cost).
-            reminder_deliveries_send_task.apply_async((ids,), producer=producer, argsrepr=f"[{len(ids)} ids]")
+    published = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for start in range(0, len(delivery_ids), size):
+                ids = delivery_ids[start:start + size]
+                # argsrepr: Celery would otherwise build a safe repr of every id list (most of a publish's cost).
+                reminder_deliveries_send_task.apply_async((ids,), producer=producer, argsrepr=f"[{len(ids)} ids]")
+                published = start + len(ids)
+    except Exception:  # noqa: BLE001 - whatever the broker raised, the rows must not wait for the requeue delay
+        logger.exception("could not enqueue %s reminder deliveries; the next sweep will",
+                         len(delivery_ids) - published)
+        ReminderDelivery.objects.filter(pk__in=delivery_ids[published:], status=DeliveryStatus.PENDING).update(
+            enqueued_at=None)
 
 
 def deliveries_dispatch(*, now: datetime | None = None, quiet: QuietHours | None = None,
@@ -221,8 +233,10 @@ def deliveries_dispatch(*, now: datetime | None = None, quiet: QuietHours | None
     """Enqueue deliveries that wait and have no live task: held for quiet hours, lost with a crashed
     worker or a broker outage, or claimed by a worker that died mid-send (after the claim lease).
 
-    Enqueued again only when the last enqueue is older than ``REMINDER_REQUEUE_SECONDS``, so a
-    delivery waiting for its retry backoff is left to its retry. Nothing goes out in quiet hours.
+    Enqueued again only when never enqueued (held, or the publish failed) or when the last enqueue is older
+    than ``REMINDER_REQUEUE_SECONDS`` (default 2 h: longer than a retry backoff and than Redis's visibility
+    timeout, after which Redis itself redelivers what a dead worker held; a message can only be lost with
+    Redis's data). Nothing goes out in quiet hours.
     """
     now = now or timezone.now()
     quiet = quiet or quiet_hours(ReminderPolicy.current())

@@ -148,7 +148,7 @@ def test_a_delivery_claimed_by_a_dead_worker_is_sent_after_the_lease(plan, sweep
 
 
 def test_a_poison_delivery_is_failed_after_max_attempts_of_dead_workers(plan, sweep, settings):
-    settings.FANGXIN_CREDIT = {"REMINDER_MAX_ATTEMPTS": 2}
+    settings.FANGXIN_CREDIT = {"REMINDER_MAX_ATTEMPTS": 2, "REMINDER_REQUEUE_SECONDS": 900}
     with at(local(FIRST_DUE, 9)):
         from credit.reminders.sweep import reminders_sweep
 
@@ -197,3 +197,20 @@ def test_deliveries_are_fanned_out_in_chunks(make_user, apply, listing, place_cr
 def test_dispatch_does_nothing_in_quiet_hours(plan, sweep):
     with at(local(FIRST_DUE, 23)):
         assert deliveries_dispatch() == 0
+
+
+def test_deliveries_the_broker_refused_go_out_with_the_next_sweep(plan, sweep, sms_outbox, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reminder_deliveries_send_task, "apply_async", refuse)
+        result = sweep(local(FIRST_DUE, 9))
+    assert result.queued == 2  # recorded, the publish failed after commit: nothing raised
+    assert set(ReminderDelivery.objects.values_list("status", "enqueued_at")) == {("pending", None)}
+
+    assert sweep(local(FIRST_DUE, 9, 5)).requeued == 2  # not two hours later: at once
+    assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert len(sms_outbox) == 1 and len(mail.outbox) == 1

@@ -1,24 +1,11 @@
-"""Privacy tests: fast password hashing, the privacy pages routed, an empty throttle cache."""
+"""Privacy tests: fast password hashing, an empty throttle cache, people and credit made through services."""
 import pytest
 from django.core.cache import cache
-from django.urls import NoReverseMatch, clear_url_caches, reverse
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _privacy_urls(settings):
-    """Route /privacy/ even before config/urls.py includes core.urls."""
-    try:
-        reverse("privacy:centre")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.privacy.urls"
-        clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 @pytest.fixture(autouse=True)

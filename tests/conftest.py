@@ -72,6 +72,53 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+_DATA_MIGRATIONS = [
+    "core.migrations.0003_encryption_canary",
+    "marketplace.migrations.0002_categories",
+    "marketplace.migrations.0004_staff_groups",
+    "protection.migrations.0002_customer_service_group",
+    "credit.migrations.0002_reference_data",
+    "credit.migrations.0003_risk",
+    "credit.migrations.0004_reminders",
+    "credit.migrations.0005_contact_attempts",
+]
+
+
+def reseed_reference_data():
+    """Run the data migrations again (they are idempotent) after a flush emptied the tables."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.db import migrations as django_migrations
+
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
+    with connection.schema_editor(atomic=False) as editor:
+        for module_name in _DATA_MIGRATIONS:
+            migration = importlib.import_module(module_name).Migration
+            for operation in migration.operations:
+                if isinstance(operation, django_migrations.RunPython):
+                    operation.code(apps, editor)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests flush the database after themselves; put the reference data back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames \
+        or "transactional_db" in request.fixturenames
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from marketplace.models import Category
+
+        if not Category.objects.exists():
+            reseed_reference_data()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     """A cache of the test's own: throttle counters and cached pages never leak between tests or workers."""

@@ -133,8 +133,22 @@ class RiskSettingsAdmin(admin.ModelAdmin):
         rules.config_invalidate()
 
 
+class RiskRuleForm(forms.ModelForm):
+    class Meta:
+        model = RiskRule
+        fields = ["enabled", "weight", "params", "description"]
+
+    def clean_params(self):
+        params = self.cleaned_data.get("params")
+        problems = rules.params_errors(self.instance.code, params)
+        if problems:
+            raise forms.ValidationError(problems)
+        return params
+
+
 @admin.register(RiskRule)
 class RiskRuleAdmin(admin.ModelAdmin):
+    form = RiskRuleForm
     list_display = ["code", "enabled", "weight", "description", "modified"]
     list_editable = ["enabled", "weight"]
     list_filter = ["enabled"]
@@ -148,8 +162,6 @@ class RiskRuleAdmin(admin.ModelAdmin):
         return False  # disable a rule instead
 
     def save_model(self, request, obj, form, change):
-        if not isinstance(obj.params, dict):
-            obj.params = {}
         super().save_model(request, obj, form, change)
         rules.config_invalidate()
 

@@ -85,8 +85,45 @@ class Rule:
     params: dict = field(default_factory=dict)
 
     def param(self, name, cast=None):
-        value = self.params.get(name, DEFAULT_RULES[self.code].params.get(name))
-        return cast(str(value)) if cast is Decimal else (cast(value) if cast else value)
+        """A parameter as staff set it, or the default where it is missing or unusable (never a failed checkout)."""
+        default = DEFAULT_RULES[self.code].params.get(name)
+        for value in (self.params.get(name, default), default):
+            try:
+                return _cast(value, cast)
+            except (ArithmeticError, TypeError, ValueError):
+                continue
+        return default
+
+
+def _cast(value, cast):
+    if cast is Decimal:
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError(value)
+        return number
+    return cast(value) if cast else value
+
+
+def params_errors(code: str, params) -> list[str]:
+    """What is wrong with parameters staff typed for rule ``code`` (empty: nothing)."""
+    if not isinstance(params, dict):
+        return [str(_("Parameters are a JSON object, e.g. {\"lookback_days\": 30}."))]
+    defaults = DEFAULT_RULES[code].params if code in DEFAULT_RULES else {}
+    problems = []
+    for name, value in params.items():
+        if name not in defaults:
+            problems.append(str(_("Unknown parameter %(name)s; this rule takes: %(names)s.")
+                                % {"name": name, "names": ", ".join(defaults) or "—"}))
+            continue
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            number = None
+        if isinstance(value, bool) or number is None or not number.is_finite() or number < 0:
+            problems.append(str(_("%(name)s must be a number of at least 0.") % {"name": name}))
+        elif isinstance(defaults[name], int) and number != number.to_integral_value():
+            problems.append(str(_("%(name)s must be a whole number.") % {"name": name}))
+    return problems
 
 
 @dataclass(frozen=True)

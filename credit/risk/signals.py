@@ -68,9 +68,9 @@ class Facts:
     virtual: bool = False
 
 
-def _days(cfg: Config, code: str, name: str, default: int) -> int:
+def _int_param(cfg: Config, code: str, name: str, default: int) -> int:
     rule = cfg.rules.get(code)
-    return int(rule.param(name)) if rule else default
+    return rule.param(name, int) if rule else default
 
 
 def gather(order, context: dict, cfg: Config, now: datetime) -> Facts:
@@ -83,9 +83,9 @@ def gather(order, context: dict, cfg: Config, now: datetime) -> Facts:
     _read_counts(facts, order, cfg)
     if "shared_phone" in cfg.rules or "shared_address" in cfg.rules:
         _read_owner_orders(facts, order, cfg)
-    if "merchant_credit_share" in cfg.rules and facts.shop_orders >= int(
-            cfg.rules["merchant_credit_share"].param("min_orders")):
-        facts.peer_share = peer_credit_share(int(cfg.rules["merchant_credit_share"].param("window_days")))
+    share = cfg.rules.get("merchant_credit_share")
+    if share and facts.shop_orders >= share.param("min_orders", int):
+        facts.peer_share = peer_credit_share(share.param("window_days", int))
     return facts
 
 
@@ -110,9 +110,9 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
     owner, buyer, shop = order.shop.owner_id, order.buyer_id, order.shop_id
     device = facts.device_hash or None  # NULL never equals anything: no device, no match
     public_ip = facts.ip if facts.ip_public else None  # loopback and private addresses are no signal
-    device_days = _days(cfg, "shared_device", "lookback_days", 180)
-    address_days = _days(cfg, "shared_address", "lookback_days", 180)
-    quick_hours = float(cfg.rules["completed_without_tracking"].param("max_hours_to_receipt")) \
+    device_days = _int_param(cfg, "shared_device", "lookback_days", 180)
+    address_days = _int_param(cfg, "shared_address", "lookback_days", 180)
+    quick_hours = cfg.rules["completed_without_tracking"].param("max_hours_to_receipt", float) \
         if "completed_without_tracking" in cfg.rules else 0.0
     if connection.vendor == "sqlite":
         quick, quick_param = "julianday(o.received_at) - julianday(o.shipped_at) <= %s", quick_hours / 24
@@ -127,7 +127,7 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
         ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.ip = %s AND s.ip_public = %s "
          "AND s.last_seen >= %s) OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.ip = %s "
          "AND f.ip_public = %s AND f.created >= %s))",
-         [owner, public_ip, True, since(days=_days(cfg, "shared_ip", "lookback_days", 30))] * 2),
+         [owner, public_ip, True, since(days=_int_param(cfg, "shared_ip", "lookback_days", 30))] * 2),
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s AND f.device_hash = %s "
          "AND f.created >= %s AND f.buyer_id <> %s)", [shop, device, since(days=device_days), buyer]),
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s "
@@ -139,20 +139,20 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
         ("(SELECT MAX(e.created) FROM {line_event} e JOIN {line} l ON l.id = e.line_id "
          "WHERE l.user_id = %s AND e.kind IN (%s, %s, %s))", [buyer, *_APPROVAL_EVENTS]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.shop_id = %s AND o.created >= %s)",
-         [shop, since(days=_days(cfg, "merchant_credit_share", "window_days", 30))]),
+         [shop, since(days=_int_param(cfg, "merchant_credit_share", "window_days", 30))]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.shop_id = %s AND o.created >= %s AND o.payment_method = %s)",
-         [shop, since(days=_days(cfg, "merchant_credit_share", "window_days", 30)), CREDIT_METHOD]),
+         [shop, since(days=_int_param(cfg, "merchant_credit_share", "window_days", 30)), CREDIT_METHOD]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.buyer_id = %s AND o.shop_id = %s AND o.id <> %s "
          "AND o.payment_method = %s AND o.created >= %s)",
-         [buyer, shop, order.pk, CREDIT_METHOD, since(days=_days(cfg, "repeated_pair", "window_days", 30))]),
+         [buyer, shop, order.pk, CREDIT_METHOD, since(days=_int_param(cfg, "repeated_pair", "window_days", 30))]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.buyer_id = %s AND o.shop_id = %s AND o.id <> %s "
          "AND o.created >= %s AND o.received_at IS NOT NULL "
          "AND (TRIM(o.tracking_number) = '' OR o.shipped_at IS NULL OR {quick}))",
-         [buyer, shop, order.pk, since(days=_days(cfg, "completed_without_tracking", "window_days", 180)),
+         [buyer, shop, order.pk, since(days=_int_param(cfg, "completed_without_tracking", "window_days", 180)),
           quick_param]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.buyer_id = %s AND o.payment_method = %s "
          "AND o.created >= %s)",
-         [buyer, CREDIT_METHOD, since(minutes=_days(cfg, "late_night_burst", "window_minutes", 60))]),
+         [buyer, CREDIT_METHOD, since(minutes=_int_param(cfg, "late_night_burst", "window_minutes", 60))]),
         ("EXISTS (SELECT 1 FROM {order_line} ol JOIN {listing} li ON li.id = ol.listing_id "
          "JOIN {category} c ON c.id = li.category_id WHERE ol.order_id = %s AND c.is_virtual = %s)",
          [order.pk, True]),
@@ -179,7 +179,7 @@ def _read_owner_orders(facts: Facts, order, cfg: Config) -> None:
     """The merchant's own latest orders say where they live and which phone they use (decrypted here, kept nowhere)."""
     from marketplace.models import phone_index as account_phone_index
 
-    limit = _days(cfg, "shared_address", "owner_orders", 10)
+    limit = _int_param(cfg, "shared_address", "owner_orders", 10)
     t = _tables()
     template = "SELECT o.shipping_phone, o.shipping_address FROM {order} o WHERE o.buyer_id = %s " \
                "ORDER BY o.created DESC LIMIT %s"
@@ -223,7 +223,7 @@ def peer_credit_share(window_days: int) -> Decimal | None:
 
 def _is_night(now: datetime, rule: Rule) -> bool:
     hour = timezone.localtime(now).hour
-    start, end = int(rule.param("start_hour")), int(rule.param("end_hour"))
+    start, end = rule.param("start_hour", int), rule.param("end_hour", int)
     return start <= hour < end if start <= end else (hour >= start or hour < end)
 
 
@@ -257,14 +257,14 @@ def signal_limit_after_approval(f: Facts, rule: Rule) -> Signal | None:
         return None
     hours = (f.now - f.approved_at).total_seconds() / 3600
     utilisation = f.used_amount / f.limit_amount
-    if hours <= float(rule.param("within_hours")) and utilisation >= rule.param("min_utilisation", Decimal):
+    if hours <= rule.param("within_hours", float) and utilisation >= rule.param("min_utilisation", Decimal):
         return Signal(rule.code, rule.weight, {"hours_since_approval": round(hours, 1),
                                                "utilisation": str(utilisation.quantize(Decimal("0.01")))})
     return None
 
 
 def signal_merchant_credit_share(f: Facts, rule: Rule) -> Signal | None:
-    if f.peer_share is None or f.shop_orders < int(rule.param("min_orders")):
+    if f.peer_share is None or f.shop_orders < rule.param("min_orders", int):
         return None
     share = Decimal(f.shop_credit_orders) / f.shop_orders
     if share >= rule.param("min_share", Decimal) and share >= f.peer_share * rule.param("peer_multiple", Decimal):
@@ -282,7 +282,7 @@ def signal_round_amount(f: Facts, rule: Rule) -> Signal | None:
 
 
 def signal_late_night_burst(f: Facts, rule: Rule) -> Signal | None:
-    if _is_night(f.now, rule) and f.recent_credit_orders >= int(rule.param("min_orders")):
+    if _is_night(f.now, rule) and f.recent_credit_orders >= rule.param("min_orders", int):
         return Signal(rule.code, rule.weight, {"orders_in_window": f.recent_credit_orders,
                                                "local_hour": timezone.localtime(f.now).hour})
     return None
@@ -290,8 +290,8 @@ def signal_late_night_burst(f: Facts, rule: Rule) -> Signal | None:
 
 def signal_repeated_pair(f: Facts, rule: Rule) -> Signal | None:
     total = f.pair_credit_orders + 1  # this one included
-    if total >= int(rule.param("min_orders")):
-        return Signal(rule.code, rule.weight, {"credit_orders": total, "window_days": int(rule.param("window_days"))})
+    if total >= rule.param("min_orders", int):
+        return Signal(rule.code, rule.weight, {"credit_orders": total, "window_days": rule.param("window_days", int)})
     return None
 
 

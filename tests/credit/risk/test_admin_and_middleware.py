@@ -177,3 +177,22 @@ def test_scoring_costs_a_fixed_number_of_queries_however_long_the_history(
         checkout(buyer, listing, device="merchant-phone", ip=OTHER_PUBLIC_IP)
     # 2 reads (every count in one statement; the merchant's own latest orders), 2 writes (assessment, fingerprint).
     assert first == 4 and cost() == first
+
+
+@pytest.mark.parametrize("params", ['{"lookback_days": "soon"}', '{"unknown": 1}', '{"lookback_days": -1}',
+                                    '{"lookback_days": 1.5}', "[]"])
+def test_the_admin_refuses_parameters_scoring_could_not_use(risk_officer, params, db):
+    rule = RiskRule.objects.get(code="shared_ip")
+    response = admin_client(risk_officer).post(f"/admin/credit/riskrule/{rule.pk}/change/", {
+        "enabled": "on", "weight": "20", "params": params, "description": rule.description})
+    assert response.status_code == 200  # the form again, with the error
+    rule.refresh_from_db()
+    assert rule.params == {"lookback_days": 30}
+
+
+def test_a_broken_parameter_in_the_database_falls_back_to_the_default(make_shop, make_credit_buyer, checkout, seen):
+    RiskRule.objects.filter(code="shared_ip").update(params={"lookback_days": "soon"})
+    rules.config_invalidate()
+    listing = make_shop()
+    seen(listing.shop.owner, ip=PUBLIC_IP)
+    assert checkout(make_credit_buyer(), listing, ip=PUBLIC_IP).risk_assessment.reasons == ["shared_ip"]

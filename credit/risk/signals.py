@@ -1,9 +1,9 @@
-"""The signals of SPEC §3, computed for one credit checkout with a handful of indexed queries.
+"""The signals of SPEC §3, computed for one credit checkout in one indexed statement.
 
-``gather`` reads what the rules need in two statements (one of scalar subqueries, each
-on an index; one for the merchant's own latest orders); each ``signal_*`` function is
-pure: facts and its rule in, a fired Signal (with the counts that made it fire, never
-personal data) or None out.
+``gather`` reads what the rules need in one statement of scalar subqueries, each on an
+index (plus, when the cache does not have them, the merchant's own latest orders); each
+``signal_*`` function is pure: facts and its rule in, a fired Signal (with the counts
+that made it fire, never personal data) or None out.
 """
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from marketplace.models import Category, Listing, Order, OrderLine, User
 
 CREDIT_METHOD = "installment"
 PEER_SHARE_CACHE_SECONDS = 600
+OWNER_CACHE_SECONDS = 3600
 _APPROVAL_EVENTS = (CreditLineEvent.Kind.OPENED, CreditLineEvent.Kind.LIMIT_CHANGED, CreditLineEvent.Kind.REOPENED)
 
 
@@ -46,6 +47,7 @@ class Facts:
     address_index: str = ""
     # buyer and merchant
     owner_phone_index: str = ""
+    owner_last_order: int | None = None
     owner_device: bool = False
     owner_ip: bool = False
     owner_phone: bool = False
@@ -74,7 +76,7 @@ def _int_param(cfg: Config, code: str, name: str, default: int) -> int:
 
 
 def gather(order, context: dict, cfg: Config, now: datetime) -> Facts:
-    """Everything the rules look at, in two statements (and the peers' share from the cache)."""
+    """Everything the rules look at: one statement, and the cache (the peers' share, the merchant's own orders)."""
     context = context or {}
     ip, ip_public = identity.ip_info(context.get("ip"))
     facts = Facts(now=now, amount=order.total_amount, device_hash=identity.device_hash(context.get("device_id")),
@@ -99,7 +101,7 @@ def _tables() -> dict:
 
 def _read_counts(facts: Facts, order, cfg: Config) -> None:
     """One SELECT of scalar subqueries, each on an index: what the merchant, the shop's other buyers, the buyer's
-    line and history say. Raw SQL because building eleven ORM queries costs more than running them."""
+    line and history say. Raw SQL because building fifteen ORM queries costs more than running them."""
     t = _tables()
     adapt = connection.ops.adapt_datetimefield_value
     now = facts.now
@@ -119,7 +121,8 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
     else:
         quick, quick_param = "o.received_at - o.shipped_at <= %s", timedelta(hours=quick_hours)
     parts = [
-        ("(SELECT u.phone_index FROM {user} u WHERE u.id = %s)", [owner]),
+        ("u.phone_index", []),
+        ("(SELECT MAX(o.id) FROM {order} o WHERE o.buyer_id = %s)", [owner]),
         # The merchant on this device or public IP: seen by the middleware, or checking out as a buyer.
         ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.device_hash = %s AND s.last_seen >= %s) "
          "OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.device_hash = %s "
@@ -133,11 +136,11 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s "
          "AND f.address_index = %s AND f.created >= %s AND f.buyer_id <> %s)",
          [shop, facts.address_index or None, since(days=address_days), buyer]),
-        ("(SELECT l.limit_amount FROM {line} l WHERE l.user_id = %s)", [buyer]),
-        ("(SELECT l.used_amount FROM {line} l WHERE l.user_id = %s)", [buyer]),
-        ("(SELECT l.created FROM {line} l WHERE l.user_id = %s)", [buyer]),
-        ("(SELECT MAX(e.created) FROM {line_event} e JOIN {line} l ON l.id = e.line_id "
-         "WHERE l.user_id = %s AND e.kind IN (%s, %s, %s))", [buyer, *_APPROVAL_EVENTS]),
+        ("l.limit_amount", []),
+        ("l.used_amount", []),
+        ("l.created", []),
+        ("(SELECT MAX(e.created) FROM {line_event} e WHERE e.line_id = l.id AND e.kind IN (%s, %s, %s))",
+         list(_APPROVAL_EVENTS)),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.shop_id = %s AND o.created >= %s)",
          [shop, since(days=_int_param(cfg, "merchant_credit_share", "window_days", 30))]),
         ("(SELECT COUNT(*) FROM {order} o WHERE o.shop_id = %s AND o.created >= %s AND o.payment_method = %s)",
@@ -157,14 +160,17 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
          "JOIN {category} c ON c.id = li.category_id WHERE ol.order_id = %s AND c.is_virtual = %s)",
          [order.pk, True]),
     ]
+    # The merchant's account row and the buyer's line row are joined once; everything else is a subquery.
     # Table names come from the models' _meta; every value is a parameter.
-    sql = ("SELECT " + ", ".join(fragment for fragment, _params in parts)).format(**t, quick=quick)  # noqa: S608
+    columns = ", ".join(fragment for fragment, _params in parts)
+    joins = " FROM (SELECT 1 AS one) base LEFT JOIN {user} u ON u.id = %s LEFT JOIN {line} l ON l.user_id = %s"
+    sql = "SELECT " + (columns + joins).format(**t, quick=quick)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [param for _fragment, params in parts for param in params])
+        cursor.execute(sql, [param for _fragment, params in parts for param in params] + [owner, buyer])
         row = cursor.fetchone()
-    (owner_phone_index, owner_device, owner_ip, ring_devices, ring_addresses, limit, used, line_created,
-     approved, shop_orders, shop_credit, pair_credit, pair_quick, recent_credit, virtual) = row
-    facts.owner_phone_index = owner_phone_index or ""
+    (owner_phone_index, owner_last_order, owner_device, owner_ip, ring_devices, ring_addresses, limit, used,
+     line_created, approved, shop_orders, shop_credit, pair_credit, pair_quick, recent_credit, virtual) = row
+    facts.owner_phone_index, facts.owner_last_order = owner_phone_index or "", owner_last_order
     facts.owner_device, facts.owner_ip = bool(device and owner_device), bool(public_ip and owner_ip)
     facts.ring_device_buyers, facts.ring_address_buyers = ring_devices or 0, ring_addresses or 0
     if limit is not None:
@@ -175,26 +181,43 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
     facts.recent_credit_orders, facts.virtual = recent_credit, bool(virtual)
 
 
-def _read_owner_orders(facts: Facts, order, cfg: Config) -> None:
-    """The merchant's own latest orders say where they live and which phone they use (decrypted here, kept nowhere)."""
-    from marketplace.models import phone_index as account_phone_index
+def _owner_identities(owner_id, last_order_id, limit: int) -> tuple[frozenset, frozenset]:
+    """Blind indexes of the phones and addresses of the merchant's own latest orders.
 
-    limit = _int_param(cfg, "shared_address", "owner_orders", 10)
-    t = _tables()
+    Decrypting them costs more than everything else together, so they are cached (as
+    blind indexes, never in clear) under the merchant's latest order: a new order of
+    theirs is a new key, so the cache is never stale.
+    """
+    key = f"credit:risk:owner:{owner_id}:{last_order_id}:{limit}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     template = "SELECT o.shipping_phone, o.shipping_address FROM {order} o WHERE o.buyer_id = %s " \
                "ORDER BY o.created DESC LIMIT %s"
-    sql = template.format(**t)  # the table name from _meta; values are parameters
+    sql = template.format(**_tables())  # the table name from _meta; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [order.shop.owner_id, limit])
-        rows = [(decrypt(phone) if phone else "", decrypt(address) if address else "") for phone, address in cursor]
+        cursor.execute(sql, [owner_id, limit])
+        rows = list(cursor)
+    phones = frozenset(identity.phone_index(decrypt(phone)) for phone, _address in rows if phone) - {""}
+    addresses = frozenset(identity.address_index(decrypt(address)) for _phone, address in rows if address) - {""}
+    cache.set(key, (phones, addresses), OWNER_CACHE_SECONDS)
+    return phones, addresses
+
+
+def _read_owner_orders(facts: Facts, order, cfg: Config) -> None:
+    """Does the buyer use the merchant's phone, or a phone or address the merchant ships their own orders to?"""
+    from marketplace.models import phone_index as account_phone_index
+
+    phones, addresses = frozenset(), frozenset()
+    if facts.owner_last_order is not None:
+        phones, addresses = _owner_identities(order.shop.owner_id, facts.owner_last_order,
+                                              _int_param(cfg, "shared_address", "owner_orders", 10))
     if "shared_phone" in cfg.rules:
         mine = {identity.e164(order.shipping_phone), identity.e164(getattr(order.buyer, "phone", ""))} - {""}
-        theirs = {identity.e164(phone) for phone, _address in rows} - {""}
-        facts.owner_phone = bool(mine & theirs) or bool(
+        facts.owner_phone = bool({identity.phone_index(p) for p in mine} & phones) or bool(
             facts.owner_phone_index and any(account_phone_index(p) == facts.owner_phone_index for p in mine))
     if "shared_address" in cfg.rules:
-        mine = identity.normalize_address(order.shipping_address)
-        facts.owner_address = bool(mine) and any(identity.normalize_address(a) == mine for _phone, a in rows)
+        facts.owner_address = bool(facts.address_index) and facts.address_index in addresses
 
 
 def _decimal(value) -> Decimal:

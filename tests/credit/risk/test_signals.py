@@ -92,6 +92,19 @@ def test_shared_address_despite_spacing_and_width(make_shop, make_credit_buyer, 
     assert only(order, "shared_address") == {"merchant": True, "other_buyers": 0}
 
 
+def test_a_new_own_order_of_the_merchant_counts_at_once(make_shop, make_credit_buyer, checkout,
+                                                       merchant_ships_own_order_to):
+    listing = make_shop()
+    owner = listing.shop.owner
+    merchant_ships_own_order_to(owner, {**HOME, "phone": "13911112222", "address": "上海市 1 号"})
+    assert checkout(make_credit_buyer(), listing).risk_assessment.reasons == []  # the merchant's orders cached
+
+    merchant_ships_own_order_to(owner, {**HOME, "phone": "13911112222", "address": "上海市 2 号"})
+    order = checkout(make_credit_buyer(), listing, address={**HOME, "address": "上海市2号"})
+
+    assert order.risk_assessment.reasons == ["shared_address"]
+
+
 def test_limit_used_right_after_approval(make_shop, make_credit_buyer, checkout):
     order = checkout(make_credit_buyer(), make_shop(price=Decimal("2499.99")))
     facts = only(order, "limit_after_approval")

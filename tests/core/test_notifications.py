@@ -8,17 +8,13 @@ from core.notifications import notify
 pytestmark = pytest.mark.django_db
 
 
-def test_notify_records_message_and_emails_after_commit(make_user, django_capture_on_commit_callbacks, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_notify_records_message_and_emails_after_commit(make_user, django_capture_on_commit_callbacks, monkeypatch):
     from config.celery import app
 
-    app.conf.task_always_eager = True
-    try:
-        user = make_user("gina")
-        with django_capture_on_commit_callbacks(execute=True):
-            notify(user=user, kind="order_event", title="Shipped", body="Your order #1 shipped.")
-    finally:
-        app.conf.task_always_eager = False
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # restored after the test, whatever it was
+    user = make_user("gina")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=user, kind="order_event", title="Shipped", body="Your order #1 shipped.")
     assert Notification.objects.filter(user=user, kind="order_event").count() == 1
     assert [m.subject for m in mail.outbox] == ["Shipped"]
 

@@ -219,7 +219,8 @@ def enqueue(delivery_ids: list[int]) -> None:
             for start in range(0, len(delivery_ids), size):
                 ids = delivery_ids[start:start + size]
                 # argsrepr: Celery would otherwise build a safe repr of every id list (most of a publish's cost).
-                reminder_deliveries_send_task.apply_async((ids,), producer=producer, argsrepr=f"[{len(ids)} ids]")
+                reminder_deliveries_send_task.apply_async((ids,), producer=producer,
+                                                          argsrepr=f"[{len(ids)} ids from {ids[0]}]")
                 published = start + len(ids)
     except Exception:  # noqa: BLE001 - whatever the broker raised, the rows must not wait for the requeue delay
         logger.exception("could not enqueue %s reminder deliveries; the next sweep will",

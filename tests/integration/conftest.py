@@ -25,14 +25,15 @@ PYTHON = sys.executable
 WAIT_SECONDS = 120
 
 
-def wait_for(condition, *, timeout=WAIT_SECONDS, interval=0.2, what="condition"):
+def wait_for(condition, *, timeout=WAIT_SECONDS, interval=0.2, what="condition", state=None):
+    """Poll ``condition`` until it is true or ``timeout`` passes (then fail, showing ``state()``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f"; state: {state()}" if state else ""))
 
 
 def redis_base_url() -> str:
@@ -156,3 +157,11 @@ def finish(process: subprocess.Popen, timeout=WAIT_SECONDS) -> str:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "redis_db(n): the Redis database number an integration test uses")
+
+
+@pytest.fixture(autouse=True)
+def _publish_to_the_real_broker(monkeypatch):
+    """The suite runs tasks inline by default; here the test process must publish them for the worker."""
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)

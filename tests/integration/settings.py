@@ -12,7 +12,10 @@ if os.environ.get("IT_MAIL_DIR"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["IT_MAIL_DIR"]
 if os.environ.get("IT_VISIBILITY_TIMEOUT"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ["IT_VISIBILITY_TIMEOUT"])}
+    # Redis gives a dead worker's unacknowledged messages to another after this many seconds; kombu looks
+    # for such messages every unacked_restore_interval × unacked_restore_throttle seconds (100 by default).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ["IT_VISIBILITY_TIMEOUT"]),
+                                       "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 FANGXIN_CREDIT = {
     name: int(os.environ[f"IT_{name}"])
     for name in ("REMINDER_CLAIM_LEASE_SECONDS", "REMINDER_REQUEUE_SECONDS", "REMINDER_TASK_CHUNK")

@@ -51,6 +51,10 @@ def all_sent(total: int):
     return lambda: ReminderDelivery.objects.filter(status="sent").count() == total
 
 
+def delivery_states() -> dict:
+    return dict(ReminderDelivery.objects.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+
+
 def assert_exactly_once(people, env):
     count = len(people)
     assert Reminder.objects.filter(kind="due_day").count() == Reminder.objects.count() == count
@@ -80,7 +84,7 @@ def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(buyers, proce
 
     recorded = sorted(int(out.split(" reminders recorded")[0].split()[-1]) for out in outputs)
     assert sum(recorded) == len(people), outputs  # every reminder claimed by exactly one of the two sweeps
-    wait_for(all_sent(2 * len(people)), what="every e-mail and SMS to be sent")
+    wait_for(all_sent(2 * len(people)), what="every e-mail and SMS to be sent", state=delivery_states)
     assert_exactly_once(people, process_env)
 
     assert "0 reminders recorded" in finish(start_command(process_env, "--as-of", AS_OF))  # and a third adds nothing
@@ -99,13 +103,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(buyers, pro
     wait_for(lambda: (tmp_path / "stalled").exists(), what="the gateway to hang")
     doomed.kill()
 
-    states = dict(ReminderDelivery.objects.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    states = delivery_states()
     assert states.get("sending") == 1, states  # the message in the gateway when the worker died
     assert states.get("sent", 0) >= 8 and states.get("pending", 0) > 0, states  # really the middle of the batch
     assert len(read_sms(tmp_path / "sms.jsonl")) == 8
 
     start_worker(env, concurrency=2)  # no hang this time
-    wait_for(all_sent(48), what="the new worker to finish the batch")
+    wait_for(all_sent(48), what="the new worker to finish the batch", state=delivery_states)
     assert_exactly_once(people, env)
     killed = ReminderDelivery.objects.get(attempts=2)  # claimed by the dead worker, sent by the new one
     assert killed.channel == "sms"

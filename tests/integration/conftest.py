@@ -155,6 +155,20 @@ def finish(process: subprocess.Popen, timeout=WAIT_SECONDS) -> str:
     return output
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Skip before any fixture runs: set-up itself would fail without the services (the cache is Redis too)."""
+    from django.conf import settings
+
+    if "redis_url" not in getattr(item, "fixturenames", ()):
+        return
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("integration tests need PostgreSQL (set DATABASE_URL)")
+    url = f"{redis_base_url()}/0"
+    if not _redis_reachable(url):
+        pytest.skip(f"no Redis at {redis_base_url()}")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "redis_db(n): the Redis database number an integration test uses")
 

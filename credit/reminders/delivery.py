@@ -58,9 +58,9 @@ def deliveries_send(*, ids: list[int], now: datetime | None = None) -> SendOutco
     quiet = quiet_hours(policy)
     if quiet.contains(now):
         # Picked up in the night (a retry, a late redelivery): wait for the morning, the sweep enqueues it then.
-        held = ReminderDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
-            not_before=quiet.next_open(now), enqueued_at=None, modified=now)
-        outcome.held = list(ids) if held else []
+        waiting = ReminderDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
+        outcome.held = list(waiting.values_list("pk", flat=True))
+        waiting.update(not_before=quiet.next_open(now), enqueued_at=None, modified=now)
         return outcome
     sender = _Sender()
     try:

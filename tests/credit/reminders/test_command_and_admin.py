@@ -178,3 +178,17 @@ def test_resend_leaves_deliveries_still_waiting_alone(plan, sweep, credit_office
     sweep(local(FIRST_DUE, 22, 30))  # held: pending
     assert deliveries_resend(actor=credit_officer, deliveries=list(ReminderDelivery.objects.all())) == []
     assert mail.outbox == []
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal():
+    from django.core.management.base import OutputWrapper
+
+    from credit.management.commands.send_due_reminders import ProgressBar
+
+    out = StringIO()
+    bar = ProgressBar(OutputWrapper(out), tty=True)
+    for done in (0, 5_000, 10_000):
+        bar("due_day", done, 10_000)
+    text = out.getvalue()
+    assert text.count("\r") == 3 and text.endswith("10,000/10,000\n")
+    assert "[###############...............]     5,000/10,000" in text

@@ -194,3 +194,25 @@ def test_an_accepted_assessment_cannot_be_decided(make_shop, make_credit_buyer, 
         risk_review_decide(actor=risk_officer, assessment=order.risk_assessment, decision="reject", note="")
     assert refused.value.code == "invalid_transition"
     assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+def test_the_queue_costs_the_same_queries_however_long(make_shop, make_credit_buyer, checkout, seen, risk_officer,
+                                                       client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    listing = make_shop(price=PRICE)
+    seen(listing.shop.owner, device=SHARED_DEVICE, ip="61.135.169.121")
+    client = client_for(risk_officer)
+
+    def cost():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/staff/risk-reviews/").status_code == 200
+        return len(queries)
+
+    checkout(make_credit_buyer(), listing, device=SHARED_DEVICE, ip="61.135.169.121")
+    one = cost()
+    for _ in range(3):
+        checkout(make_credit_buyer(), listing, device=SHARED_DEVICE, ip="61.135.169.121")
+    assert client.get("/api/v1/staff/risk-reviews/").json()["count"] == 4
+    assert cost() == one

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.keys import check_blind_index_key, load_keys, parse_fernet_keys
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The device cookie, who was seen on which device, rejected credit checkouts' records (cash-out risk).
+    "credit.risk_middleware.RiskDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -187,10 +190,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.privacy_center.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful logins are not logged (less personal data)
-# Behind a reverse proxy, set AXES_PROXY_COUNT to the number of proxies so the client's IP is used.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else (
-    "REMOTE_ADDR",)
+# The client's IP (core/net.py): X-Forwarded-For is believed for TRUSTED_PROXY_COUNT hops only, the same
+# for lockouts, API throttles (NUM_PROXIES below) and risk control. 0: no proxy, the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of reverse proxies in front of the site (0 or "
+                               "more).")
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip_or_none"  # axes asks this before django-ipware (not installed)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 REST_FRAMEWORK = {
@@ -207,6 +213,7 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # API abuse limits (login brute force is django-axes' job). Rates like "120/min"; empty turns one off.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # None would make throttles trust a client's X-Forwarded-For
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

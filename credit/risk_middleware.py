@@ -1,7 +1,6 @@
 """Device fingerprint cookie for cash-out risk control, and the record of who was seen on which device.
 
-Add ``"credit.risk_middleware.RiskDeviceMiddleware"`` to MIDDLEWARE after
-AuthenticationMiddleware. It
+``RiskDeviceMiddleware`` sits in MIDDLEWARE after AuthenticationMiddleware. It
 - gives every browser a random device id in a signed cookie (``fx_device``) and puts it
   on ``request.device_id``; apps may send their own in an ``X-Device-Id`` header
   (``device_id_for(request)`` prefers the header);
@@ -10,6 +9,9 @@ AuthenticationMiddleware. It
   merchant's device can be recognised;
 - writes the assessments of credit checkouts that risk control rejected (their
   placement was undone, so they are written once the request's transaction is over).
+
+``checkout_context`` is registered with the marketplace (``register_checkout_context``):
+it puts the device id in the risk context of every checkout, website and API alike.
 """
 import logging
 import secrets
@@ -17,10 +19,13 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
+from core.net import client_ip
 from credit.risk import identity
-from credit.risk.scoring import rejections_flush, sighting_record
+from credit.risk.scoring import rejections_flush
+from credit.tasks import device_sighting_record_task
 
 logger = logging.getLogger("credit.risk")
 
@@ -34,6 +39,11 @@ def device_id_for(request) -> str:
     """The device id to put in a checkout's risk context: the app's header, else the browser's cookie."""
     header = (request.headers.get("X-Device-Id") or "").strip()[:identity.DEVICE_ID_MAX]
     return header or getattr(request, "device_id", "") or ""
+
+
+def checkout_context(request) -> dict:
+    """What credit adds to a checkout's context (``marketplace.hooks.checkout_context``)."""
+    return {"device_id": device_id_for(request)}
 
 
 class RiskDeviceMiddleware:
@@ -58,16 +68,20 @@ class RiskDeviceMiddleware:
         try:
             user = getattr(request, "user", None)  # DRF sets the token user on the Django request too
             if user is not None and user.is_authenticated:
-                self._seen(user.pk, identity.device_hash(device_id_for(request)), request.META.get("REMOTE_ADDR"))
+                self._seen(user.pk, identity.device_hash(device_id_for(request)), client_ip(request))
             rejections_flush()
         except DatabaseError:  # bookkeeping for risk control must never break the response
-            logger.exception("risk middleware could not record a sighting")
+            logger.exception("risk middleware could not record a rejected checkout")
 
     @staticmethod
     def _seen(user_id, device_hash: str, raw_ip) -> None:
+        """Queue the sighting once an hour per (user, device, IP): no write in the request itself."""
         ip, public = identity.ip_info(raw_ip)
+        if not device_hash and not ip:
+            return
         key = f"credit:risk:seen:{user_id}:{device_hash[:16]}:{ip or ''}"
         if cache.get(key):
             return
-        sighting_record(user_id=user_id, device_hash=device_hash, ip=ip, ip_public=public)
         cache.set(key, 1, SEEN_SECONDS)
+        args = (user_id, device_hash, ip, public, timezone.now().isoformat())
+        transaction.on_commit(lambda: device_sighting_record_task.delay(*args), robust=True)

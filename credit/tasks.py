@@ -4,6 +4,7 @@ from celery.schedules import crontab
 
 OVERDUE_TASK = "credit.tasks.installments_mark_overdue_task"
 STATEMENTS_TASK = "credit.tasks.statements_generate_task"
+SIGHTING_TASK = "credit.tasks.device_sighting_record_task"
 
 
 @shared_task(name=OVERDUE_TASK)
@@ -18,6 +19,17 @@ def statements_generate_task() -> int:
     from credit.services.statements import statements_generate
 
     return statements_generate()
+
+
+@shared_task(name=SIGHTING_TASK, ignore_result=True)
+def device_sighting_record_task(user_id: int, device_hash: str, ip: str | None, ip_public: bool, seen_at: str) -> None:
+    """The risk middleware saw a signed-in user on a device (idempotent: last_seen only moves forward)."""
+    from django.utils.dateparse import parse_datetime
+
+    from credit.risk.scoring import sighting_record
+
+    sighting_record(user_id=user_id, device_hash=device_hash, ip=ip, ip_public=ip_public,
+                    now=parse_datetime(seen_at))
 
 
 def beat_schedule() -> dict:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.net import client_ip_or_none
 from credit import selectors
 from credit.forms import ApplicationForm, RepayForm
 from credit.services import applications, quotes, repayments, statements
@@ -45,7 +46,7 @@ def apply(request):
                 actor=request.user, real_name=data["real_name"], id_number=data["id_number"], phone=data["phone"],
                 income_band=data["income_band"], emergency_contacts=form.contacts(),
                 consent={"terms_version": data["terms_version"], "privacy_version": data["privacy_version"]},
-                ip=request.META.get("REMOTE_ADDR"))
+                ip=client_ip_or_none(request))
         except DomainError as exc:
             for field, errors in (exc.extra.get("fields") or {}).items():
                 form.add_error(field if field in form.fields else None, errors)

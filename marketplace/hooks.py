@@ -4,6 +4,8 @@
   app registers "installment". Checkout, refunds and settlement ask the order's method.
 - Settlement holds: protection (an open after-sales case) and credit (elevated cash-out
   risk) register functions that can keep an order's escrow from being settled yet.
+- Checkout context: the request facts handed to the payment method at checkout (client IP,
+  user agent); credit adds the device id its risk control compares.
 
 Apps register in their AppConfig.ready().
 """
@@ -12,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.net import client_ip
 from marketplace import errors
 
 _methods: dict = {}
@@ -123,3 +126,22 @@ def register_case_listener(func) -> None:
 def announce_case_state(*, order, is_open: bool, actor=None) -> None:
     for func in _case_listeners:
         func(order=order, is_open=is_open, actor=actor)
+
+
+# Checkout context: what a payment method may weigh about the request an order is placed from.
+_checkout_context_providers: list = []
+USER_AGENT_MAX = 300
+
+
+def register_checkout_context(func) -> None:
+    """``func(request) -> dict`` adds facts (e.g. ``device_id``) to the context of every checkout from a request."""
+    if func not in _checkout_context_providers:
+        _checkout_context_providers.append(func)
+
+
+def checkout_context(request) -> dict:
+    """The request facts for ``order_place(context=...)``, the same for the website and the API."""
+    context = {"ip": client_ip(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]}
+    for func in _checkout_context_providers:
+        context.update(func(request) or {})
+    return context

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from core import errors as core_errors
 from core.errors import DomainError
 from core.idempotency import idempotent
+from core.net import client_ip_or_none
 from credit import errors, selectors
 from credit.api import serializers as s
 from credit.models import CreditApplication, CreditEvent, CreditLine, InstallmentPlan, Statement
@@ -29,7 +30,7 @@ def _not_found():
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip_or_none(request)
 
 
 class TermsView(APIView):

@@ -69,19 +69,23 @@ def score_checkout(order, context: dict | None) -> Decision:
 
 
 def sighting_record(*, user_id, device_hash: str, ip: str | None, ip_public: bool, now=None) -> None:
-    """Note that ``user_id`` used this device from this IP (one row per combination, last_seen moved on)."""
+    """Note that ``user_id`` used this device from this IP (one row per combination, last_seen moved on).
+
+    Idempotent: recording the same sighting again, or an older one late, changes nothing.
+    """
     if not device_hash and not ip:
         return
     now = now or timezone.now()
     ip = ip or ""
-    if DeviceSighting.objects.filter(user_id=user_id, device_hash=device_hash, ip=ip).update(last_seen=now):
+    rows = DeviceSighting.objects.filter(user_id=user_id, device_hash=device_hash, ip=ip)
+    if rows.filter(last_seen__lt=now).update(last_seen=now) or rows.exists():
         return
     try:
         with transaction.atomic():
             DeviceSighting.objects.create(user_id=user_id, device_hash=device_hash, ip=ip, ip_public=ip_public,
                                           last_seen=now)
-    except IntegrityError:  # a concurrent request recorded it first
-        DeviceSighting.objects.filter(user_id=user_id, device_hash=device_hash, ip=ip).update(last_seen=now)
+    except IntegrityError:  # a concurrent task recorded it first (or the account is gone)
+        rows.filter(last_seen__lt=now).update(last_seen=now)
 
 
 # --- rejected checkouts, written after their transaction is undone ---------------------------------

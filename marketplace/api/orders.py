@@ -13,6 +13,7 @@ from core.api.schema import error_response
 from core.errors import DomainError
 from core.idempotency import idempotent
 from marketplace import errors_catalog as cat_errors
+from marketplace import hooks
 from marketplace.models import Complaint, Order, OrderStatus, Settlement, Withdrawal
 from marketplace.selectors_orders import (
     BUYER,
@@ -294,15 +295,6 @@ def render_order(request, pk) -> dict:
     return OrderDetailSerializer(order, context={"role": role, "request": request}).data
 
 
-def request_context(request) -> dict:
-    """Facts about the request a payment method may weigh (cash-out risk: device, address)."""
-    return {
-        "ip": request.META.get("REMOTE_ADDR", ""),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-        "device_id": request.headers.get("X-Device-Id", "")[:100],
-    }
-
-
 def my_shop(request):
     shop = user_shop(request.user)
     if shop is None:
@@ -333,7 +325,7 @@ class OrderListCreate(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         order = order_place(buyer=request.user, lines=[dict(line) for line in data.validated_data["lines"]],
                             shipping_address=dict(data.validated_data["shipping_address"]),
-                            payment=dict(data.validated_data["payment"]), context=request_context(request))
+                            payment=dict(data.validated_data["payment"]), context=hooks.checkout_context(request))
         return Response(render_order(request, order.pk), status=status.HTTP_201_CREATED)
 
 

@@ -163,8 +163,7 @@ def checkout(request, shop_id):
         try:
             order = cart_services.cart_checkout(buyer=request.user, shop=shop_id,
                                                 shipping_address=form.shipping_address(), payment=form.payment(),
-                                                context={"ip": request.META.get("REMOTE_ADDR", ""),
-                                                         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]})
+                                                context=hooks.checkout_context(request))
         except DomainError as exc:
             add_domain_error(form, exc, nested="shipping_address")
             if "payment" in (exc.extra.get("fields") or {}):

@@ -8,14 +8,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
-from credit.models import DeviceSighting, RiskAssessment, RiskRule
+from credit.models import CreditLine, DeviceSighting, InstallmentPlan, RiskAssessment, RiskRule
 from credit.risk import rules, score_checkout
 from credit.risk.identity import device_hash
 from credit.risk_middleware import COOKIE
 from marketplace.models import Order, Shop
+from tests.credit.conftest import assert_books
 from tests.credit.risk.conftest import HOME, OTHER_PUBLIC_IP, PUBLIC_IP
-
-MIDDLEWARE = "credit.risk_middleware.RiskDeviceMiddleware"
 
 
 def admin_client(user):
@@ -59,8 +58,15 @@ def test_reject_action_asks_then_rejects_and_audits(held, risk_officer):
 
     held.refresh_from_db()
     assert (held.decision, held.cash_out_confirmed, held.reviewed_by) == ("rejected", True, risk_officer)
-    assert Order.objects.get(pk=held.order_id).status == "cancelled"
+    order = Order.objects.get(pk=held.order_id)
+    change = order.status_changes.order_by("pk").last()
+    assert (order.status, change.old_status, change.actor) == ("cancelled", "under_review", risk_officer)
+    assert change.reason.endswith(": collusion")
+    assert CreditLine.objects.get(user_id=held.buyer_id).used_amount == 0
+    assert InstallmentPlan.objects.get(order=order).status == "cancelled"
     assert AuditEvent.objects.filter(action="risk_review_rejected", actor=risk_officer).exists()
+    assert AuditEvent.objects.filter(action="shop_risk_elevated", actor=risk_officer).exists()
+    assert_books(held.buyer)
 
 
 def test_approve_action(held, risk_officer):
@@ -96,58 +102,58 @@ def test_shop_deposit_deduction_action(make_shop, risk_officer):
     assert Shop.objects.get(pk=shop.pk).deposit_amount == Decimal("60.00")
 
 
-# --- the middleware ----------------------------------------------------------------------------------
+# --- the middleware (installed in settings; the checkout paths through it are in test_wiring.py) -------
 
 
-@pytest.fixture
-def with_middleware(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
-
-
-def test_a_browser_gets_a_device_cookie_and_keeps_it(with_middleware, db):
+def test_a_browser_gets_a_device_cookie_and_keeps_it(db):
     client = Client()
     first = client.get("/healthz")
     assert COOKIE in first.cookies and first.cookies[COOKIE]["httponly"]
     assert COOKIE not in client.get("/healthz").cookies  # kept, not replaced
 
 
-def test_a_signed_in_user_is_seen_on_the_device_once_an_hour(with_middleware, make_user):
+def test_a_signed_in_user_is_seen_on_the_device_once_an_hour(make_user, django_capture_on_commit_callbacks):
     user = make_user("browsing")
     client = Client(REMOTE_ADDR=PUBLIC_IP)
     client.force_login(user)
-    client.get("/healthz")
-    client.get("/healthz")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.get("/healthz")
+        client.get("/healthz")
 
+    assert len(callbacks) == 1  # the second request within the hour queues nothing
     sighting = DeviceSighting.objects.get(user=user)
     assert (sighting.ip, sighting.ip_public, len(sighting.device_hash)) == (PUBLIC_IP, True, 64)
 
 
-def test_an_app_user_is_seen_with_its_device_header(with_middleware, make_user, client_for):
+def test_an_app_user_is_seen_with_its_device_header(make_user, client_for, django_capture_on_commit_callbacks):
     user = make_user("appuser")
-    client_for(user).get("/api/v1/me/", HTTP_X_DEVICE_ID="app-install-1", REMOTE_ADDR="10.0.0.8")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(user).get("/api/v1/me/", HTTP_X_DEVICE_ID="app-install-1", REMOTE_ADDR="10.0.0.8")
     sighting = DeviceSighting.objects.get(user=user)
     assert (sighting.device_hash, sighting.ip, sighting.ip_public) == (device_hash("app-install-1"), "10.0.0.8",
                                                                        False)
 
 
-def test_a_rejected_api_checkout_answers_422_with_reasons_and_is_recorded(
-        with_middleware, make_shop, make_credit_buyer, client_for, seen, merchant_ships_own_order_to):
-    listing = make_shop(price=Decimal("2900.00"))
-    seen(listing.shop.owner, device="merchant-phone")
-    merchant_ships_own_order_to(listing.shop.owner, HOME)
-    buyer = make_credit_buyer()
+def test_recording_a_sighting_again_or_late_changes_nothing(make_user):
+    from datetime import timedelta
 
-    response = client_for(buyer).post("/api/v1/orders/", {
-        "lines": [{"listing": listing.pk, "quantity": 1}], "shipping_address": {**HOME, "phone": "13512340000"},
-        "payment": {"method": "installment", "installments": 6}}, format="json", HTTP_X_DEVICE_ID="merchant-phone")
+    from django.utils import timezone
 
-    assert response.status_code == 422, response.content
-    body = response.json()
-    assert body["code"] == "risk_rejected"
-    assert body["reasons"] == ["shared_address", "shared_device", "limit_after_approval", "round_amount"]
-    assessment = RiskAssessment.objects.get(buyer=buyer)
-    assert (assessment.outcome, assessment.order) == ("reject", None)
-    assert not Order.objects.filter(buyer=buyer).exists()
+    from credit.tasks import device_sighting_record_task
+
+    user = make_user("twice")
+    now = timezone.now()
+    device_sighting_record_task(user.pk, device_hash("d1"), PUBLIC_IP, True, now.isoformat())
+    device_sighting_record_task(user.pk, device_hash("d1"), PUBLIC_IP, True, now.isoformat())
+    device_sighting_record_task(user.pk, device_hash("d1"), PUBLIC_IP, True, (now - timedelta(hours=2)).isoformat())
+
+    assert list(DeviceSighting.objects.filter(user=user).values_list("last_seen", flat=True)) == [now]
+
+
+def test_a_signed_out_visitor_is_never_recorded(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        Client(REMOTE_ADDR=PUBLIC_IP).get("/healthz")
+    assert callbacks == [] and not DeviceSighting.objects.exists()
 
 
 # --- cost ----------------------------------------------------------------------------------------------

@@ -5,39 +5,37 @@ transaction and writes an audit event (core.privacy.audit) next to its effect.
 
 - Approving a hold completes the payment: the order moves from ``under_review`` to
   ``paid`` (marketplace ``order_transition``).
-- Rejecting it cancels the order (marketplace ``order_cancel``), which returns the
-  stock and, through the instalment method's ``cancel``, the credit. A rejection may
+- Rejecting it cancels the order (marketplace ``order_cancel_held``: the decide
+  permission is what lets a reviewer do it), which returns the stock and, through the
+  instalment method's ``cancel``, the credit. A rejection may
   confirm cash-out; that puts the shop at elevated risk at once (its credit orders then
   settle only after the return window closes).
 - Shops with repeated confirmed cash-out are penalised by staff: instalments disabled,
   a deduction from the guarantee deposit (a penalty: Dr deposit / Cr penalty income),
-  the shop suspended.
+  the shop suspended. Credit decides; the marketplace's shop services write the shop.
 """
 import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import errors
 from core.errors import DomainError
-from core.money import MAX_AMOUNT, ZERO, is_cents, to_decimal
+from core.money import MAX_AMOUNT, is_cents, to_decimal
 from core.privacy import audit
 from credit.models import RiskAssessment, RiskDecision, RiskOutcome, ShopCashOutRisk
 from credit.risk import rules
 from credit.services import permissions
-from ledger import accounts
-from ledger.selectors import normal_balance
-from ledger.services import post
-from marketplace import errors_orders as order_errors
 from marketplace.models import OrderStatus, Shop, ShopStatus
+from marketplace.services.orders import order_cancel_held, order_transition
+from marketplace.services.shops import deposit_deduct, shop_risk_update, shop_suspend
 
 DECIDE = "credit.decide_riskassessment"
 VIEW = "credit.view_riskassessment"
 PENALISE = "credit.penalise_shopcashoutrisk"
-CANCEL_ORDER = "marketplace.change_order"  # what marketplace's order_cancel asks of staff
 SUSPEND_SHOP = "marketplace.change_shop"  # what marketplace's shop_suspend asks
 DECISIONS = {"approve": RiskDecision.APPROVED, "reject": RiskDecision.REJECTED}
 NOTE_MAX = 2000
@@ -110,16 +108,11 @@ def risk_review_decide(*, actor, assessment: RiskAssessment, decision, note="",
         raise _field("cash_out_confirmed", _("Must be true or false."))
     if cash_out_confirmed and decision != "reject":
         raise _field("cash_out_confirmed", _("Only a rejection can confirm cash-out."))
-    if decision == "reject" and not actor.has_perm(CANCEL_ORDER):
-        raise DomainError(errors.PERMISSION_DENIED,
-                          _("Rejecting cancels the order: you also need permission to cancel orders."))
 
     locked = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
     if not locked.is_pending or locked.order_id is None:
         raise DomainError(errors.INVALID_TRANSITION, _("This assessment is not waiting for a decision."),
                           current_status=locked.decision or locked.outcome)
-    from marketplace.services.orders import order_cancel, order_transition
-
     order = locked.order
     if order.status != OrderStatus.UNDER_REVIEW:
         raise DomainError(errors.INVALID_TRANSITION, _("The order is no longer under review."),
@@ -129,7 +122,7 @@ def risk_review_decide(*, actor, assessment: RiskAssessment, decision, note="",
     if decision == "approve":
         order_transition(order=order, to=OrderStatus.PAID, actor=actor, reason=reason[:REASON_MAX])
     else:
-        order_cancel(actor=actor, order=order, reason=reason[:REASON_MAX])
+        order_cancel_held(actor=actor, order=order, reason=reason[:REASON_MAX])
 
     locked.decision = DECISIONS[decision]
     locked.cash_out_confirmed = cash_out_confirmed
@@ -138,34 +131,18 @@ def risk_review_decide(*, actor, assessment: RiskAssessment, decision, note="",
     audit(actor=actor, action=f"risk_review_{locked.decision}", target=locked, reason=note, order=order.pk,
           score=locked.score, reasons=locked.reasons, cash_out_confirmed=cash_out_confirmed)
     if cash_out_confirmed:
-        _set_shop_risk(actor=actor, shop_id=locked.shop_id, changes={"risk_level": Shop.RiskLevel.ELEVATED},
-                       action="shop_risk_elevated", reason=_("Cash-out confirmed in risk review #%(id)s")
-                       % {"id": locked.pk})
+        _set_shop_risk(actor=actor, shop=locked.shop, risk_level=Shop.RiskLevel.ELEVATED, action="shop_risk_elevated",
+                       reason=_("Cash-out confirmed in risk review #%(id)s") % {"id": locked.pk})
     assessment.__dict__.update({f.attname: getattr(locked, f.attname) for f in RiskAssessment._meta.concrete_fields})
     return locked
 
 
 # --- penalties on a shop ---------------------------------------------------------------------------
+# Risk staff decide here, under credit's permissions; the marketplace's services write the shop.
 
 
-def _set_shop_risk(*, actor, shop_id, changes: dict, action: str, reason: str) -> Shop:
-    """Change the shop's risk fields (the marketplace offers no service for them yet) under its row lock."""
-    locked = Shop.objects.select_for_update().get(pk=shop_id)
-    old = {name: getattr(locked, name) for name in changes}
-    if old != changes:
-        Shop.objects.filter(pk=shop_id).update(**changes)
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        audit(actor=actor, action=action, target=locked, reason=str(reason)[:REASON_MAX],
-              **{f"old_{name}": value for name, value in old.items()}, **changes)
-    return locked
-
-
-def _sync_shop(shop, locked) -> Shop:
-    if shop is not locked:
-        for field in ("risk_level", "installments_disabled", "deposit_amount", "verification_status"):
-            setattr(shop, field, getattr(locked, field))
-    return locked
+def _set_shop_risk(*, actor, shop, action: str, reason: str, **changes) -> Shop:
+    return shop_risk_update(actor=actor, shop=shop, reason=str(reason)[:REASON_MAX], action=action, **changes)
 
 
 @transaction.atomic
@@ -174,9 +151,7 @@ def shop_risk_set(*, actor, shop, elevated: bool, reason) -> Shop:
     permissions.require(actor, PENALISE)
     reason = _text(reason, "reason", REASON_MAX, required=True)
     level = Shop.RiskLevel.ELEVATED if elevated else Shop.RiskLevel.NORMAL
-    locked = _set_shop_risk(actor=actor, shop_id=shop.pk, changes={"risk_level": level},
-                            action=f"shop_risk_{level}", reason=reason)
-    return _sync_shop(shop, locked)
+    return _set_shop_risk(actor=actor, shop=shop, action=f"shop_risk_{level}", reason=reason, risk_level=level)
 
 
 @transaction.atomic
@@ -184,10 +159,8 @@ def shop_installments_set(*, actor, shop, disabled: bool, reason) -> Shop:
     """Stop (or allow again) instalments for everything the shop sells."""
     permissions.require(actor, PENALISE)
     reason = _text(reason, "reason", REASON_MAX, required=True)
-    locked = _set_shop_risk(actor=actor, shop_id=shop.pk, changes={"installments_disabled": bool(disabled)},
-                            action="shop_installments_disabled" if disabled else "shop_installments_enabled",
-                            reason=reason)
-    return _sync_shop(shop, locked)
+    return _set_shop_risk(actor=actor, shop=shop, reason=reason, installments_disabled=bool(disabled),
+                          action="shop_installments_disabled" if disabled else "shop_installments_enabled")
 
 
 def _amount(value) -> Decimal:
@@ -210,35 +183,17 @@ def shop_deposit_deduct(*, actor, shop, amount, reason, idempotency_key: str | N
     amount = _amount(amount)
     reason = _text(reason, "reason", REASON_MAX, required=True)
     key = f"risk:cash_out_deduction:{shop.pk}:{idempotency_key or uuid.uuid4()}"
-    locked = Shop.objects.select_for_update().get(pk=shop.pk)
-    from ledger.models import Transaction
-
-    if Transaction.objects.filter(idempotency_key=key).exists():
-        return _sync_shop(shop, locked)
-    deposit_account = accounts.merchant_deposit(locked.pk)
-    available = min(max(normal_balance(deposit_account), ZERO), locked.deposit_amount)
-    if amount > available:
-        message = _("The shop's deposit holds only %(amount)s.") % {"amount": available}
-        raise DomainError(order_errors.INSUFFICIENT_DEPOSIT, message, available=str(available),
-                          fields={"amount": [message]})
-    post(kind="deposit_deduction", legs=[(deposit_account, amount), (accounts.penalty_income(), -amount)],
-         idempotency_key=key, memo=f"Cash-out penalty of shop {locked.pk}", reference=("shop", locked.pk))
-    Shop.objects.filter(pk=locked.pk).update(deposit_amount=F("deposit_amount") - amount)
-    locked.refresh_from_db(fields=["deposit_amount"])
-    audit(actor=actor, action="shop_deposit_deducted", target=locked, reason=reason, amount=str(amount))
-    return _sync_shop(shop, locked)
+    return deposit_deduct(actor=actor, shop=shop, amount=amount, reason=reason, idempotency_key=key,
+                          action="shop_deposit_deducted")
 
 
 @transaction.atomic
 def shop_suspend_for_cash_out(*, actor, shop, reason) -> Shop:
     permissions.require(actor, PENALISE)
     reason = _text(reason, "reason", REASON_MAX, required=True)
-    from marketplace.services.shops import shop_suspend
-
-    locked = Shop.objects.select_for_update().get(pk=shop.pk)
-    if locked.verification_status != ShopStatus.SUSPENDED:
-        shop_suspend(actor=actor, shop=locked, reason=reason)  # needs marketplace.change_shop as well
-    return _sync_shop(shop, locked)
+    if not Shop.objects.filter(pk=shop.pk, verification_status=ShopStatus.SUSPENDED).exists():
+        shop_suspend(actor=actor, shop=shop, reason=reason)  # needs marketplace.change_shop as well
+    return shop
 
 
 @transaction.atomic

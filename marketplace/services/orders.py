@@ -436,8 +436,6 @@ def order_cancel(*, actor, order, reason: str = "") -> Order:
     paid (through refund_issue, so the books record it); then the payment method
     undoes anything of its own (``PaymentMethod.cancel``).
     """
-    from marketplace.services.refunds import refund_issue
-
     locked = order_lock(order)
     allowed = (actor.pk in (locked.buyer_id, _owner_id(locked))
                or (actor.is_staff and actor.has_perm("marketplace.change_order")))
@@ -448,6 +446,32 @@ def order_cancel(*, actor, order, reason: str = "") -> Order:
     if not can_cancel(locked):
         raise _invalid(locked, OrderStatus.CANCELLED,
                        gettext("Only an order that has not shipped can be cancelled."))
+    return _cancel(locked, order, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_cancel_held(*, order, reason: str, actor=None) -> Order:
+    """Cancel an order held for review (``under_review``), as the app that held it decided.
+
+    Credit's cash-out review rejects a held order through this: the reviewer's own
+    permission is checked there. ``actor`` is the staff member who decided, or None when
+    the system does; the timeline row records either. Same effects as ``order_cancel``
+    (stock back, the payment method's ``cancel`` releases the credit); only a held order.
+    """
+    if actor is not None and not (actor.is_authenticated and actor.is_staff):
+        raise DomainError(errors.PERMISSION_DENIED, gettext("You cannot cancel this order."))
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
+        raise _field_error("reason", gettext("Say why, in at most %(max)s characters.") % {"max": REASON_MAX})
+    locked = order_lock(order)
+    if locked.status != OrderStatus.UNDER_REVIEW:
+        raise _invalid(locked, OrderStatus.CANCELLED,
+                       gettext("Only an order held for review can be cancelled this way."))
+    return _cancel(locked, order, actor=actor, reason=reason)
+
+
+def _cancel(locked, order, *, actor, reason: str) -> Order:
+    from marketplace.services.refunds import refund_issue
+
     method = hooks.payment_method(locked.payment_method)
     locked = order_transition(order=locked, to=OrderStatus.CANCELLED, actor=actor, reason=reason.strip())
     _release_stock(locked)

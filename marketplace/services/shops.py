@@ -1,4 +1,4 @@
-"""Shop services: open and edit a shop, staff verification and suspension, the guarantee deposit."""
+"""Shop services: open and edit a shop, staff verification and suspension, the guarantee deposit, cash-out risk."""
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -10,13 +10,17 @@ from django.utils.translation import gettext_lazy
 from core import errors
 from core.errors import DomainError
 from core.models import Notification
-from core.money import MAX_AMOUNT, is_cents, to_decimal
+from core.money import MAX_AMOUNT, ZERO, is_cents, to_decimal
 from core.notifications import notify
 from core.privacy import audit
+from ledger import accounts
 from ledger.accounts import account_get
+from ledger.models import Transaction
+from ledger.selectors import normal_balance
 from ledger.services import post
 from marketplace import errors as mp_errors
 from marketplace import errors_catalog as cat_errors
+from marketplace import errors_orders as order_errors
 from marketplace.models import Payment, PaymentStatus, Shop, ShopStatus, ShopStatusChange
 from marketplace.providers import get_provider
 
@@ -239,3 +243,73 @@ def deposit_post(*, actor, shop: Shop, amount, outcome: str = "approve", idempot
     locked.refresh_from_db(fields=["deposit_amount"])
     shop.deposit_amount = locked.deposit_amount
     return payment
+
+
+# --- cash-out risk: fields and penalties the credit app decides on -------------------------------
+# Credit's risk control decides (under its own permissions) and the marketplace writes: these
+# services take a staff actor, or None when the system acts, and record an audit event.
+RISK_FIELDS = ("risk_level", "installments_disabled")
+
+
+def _require_staff_or_system(actor) -> None:
+    if actor is not None and not (actor.is_authenticated and actor.is_staff):
+        raise DomainError(errors.PERMISSION_DENIED, _("You do not have permission to do this."))
+
+
+@transaction.atomic
+def shop_risk_update(*, actor, shop: Shop, reason: str, action: str, **changes) -> Shop:
+    """Set the shop's cash-out risk fields (``risk_level``, ``installments_disabled``) under its row lock.
+
+    An elevated risk level makes the shop's credit orders settle only after their return
+    window; disabled instalments take the credit payment method off all its listings.
+    Writes one audit event (``action``) with the old and new values when anything changed.
+    """
+    _require_staff_or_system(actor)
+    if not changes or set(changes) - set(RISK_FIELDS):
+        raise ValueError(f"shop_risk_update changes only {RISK_FIELDS}")
+    if "risk_level" in changes and changes["risk_level"] not in Shop.RiskLevel.values:
+        raise field_error("risk_level", _("Choose normal or elevated."))
+    if "installments_disabled" in changes and not isinstance(changes["installments_disabled"], bool):
+        raise field_error("installments_disabled", _("Must be true or false."))
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
+    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    old = {name: getattr(locked, name) for name in changes}
+    if old != changes:
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(changes))
+        audit(actor=actor, action=action, target=locked, reason=reason,
+              **{f"old_{name}": value for name, value in old.items()}, **changes)
+    for name in RISK_FIELDS:
+        setattr(shop, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def deposit_deduct(*, actor, shop: Shop, amount, reason: str, idempotency_key: str, action: str) -> Shop:
+    """Take a penalty out of the shop's guarantee deposit: Dr the shop's deposit / Cr penalty income.
+
+    Refused (``insufficient_deposit``) beyond what the deposit holds; the same
+    ``idempotency_key`` never deducts twice. Writes one audit event (``action``).
+    """
+    _require_staff_or_system(actor)
+    amount = clean_amount(amount)
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, min_length=1)
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+        raise field_error("idempotency_key", _("A request key is required."))
+    locked = Shop.objects.select_for_update().get(pk=shop.pk)
+    if not Transaction.objects.filter(idempotency_key=idempotency_key).exists():
+        deposit_account = accounts.merchant_deposit(locked.pk)
+        available = min(max(normal_balance(deposit_account), ZERO), locked.deposit_amount)
+        if amount > available:
+            message = _("The shop's deposit holds only %(amount)s.") % {"amount": available}
+            raise DomainError(order_errors.INSUFFICIENT_DEPOSIT, message, available=str(available),
+                              fields={"amount": [message]})
+        post(kind="deposit_deduction", legs=[(deposit_account, amount), (accounts.penalty_income(), -amount)],
+             idempotency_key=idempotency_key, memo=f"Penalty on the deposit of shop {locked.pk}",
+             reference=("shop", locked.pk))
+        Shop.objects.filter(pk=locked.pk).update(deposit_amount=F("deposit_amount") - amount)
+        locked.refresh_from_db(fields=["deposit_amount"])
+        audit(actor=actor, action=action, target=locked, reason=reason, amount=str(amount))
+    shop.deposit_amount = locked.deposit_amount
+    return locked

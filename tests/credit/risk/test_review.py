@@ -9,7 +9,7 @@ from credit.models import CreditLine, InstallmentPlan, RiskAssessment
 from credit.risk.review import risk_review_decide, risk_review_queue
 from ledger.models import Transaction
 from marketplace.models import Order
-from marketplace.services.orders import order_cancel
+from marketplace.services.orders import order_cancel, order_cancel_held
 from tests.credit.conftest import assert_books
 
 SHARED_DEVICE = "merchant-phone"
@@ -132,6 +132,10 @@ def test_reject_cancels_the_order_and_releases_the_credit(held, risk_officer, cl
     assert CreditLine.objects.get(user=held.buyer).used_amount == 0
     held.refresh_from_db()
     assert (held.decision, held.cash_out_confirmed) == ("rejected", True)
+    change = order.status_changes.order_by("pk").last()
+    assert (change.old_status, change.new_status, change.actor) == ("under_review", "cancelled", risk_officer)
+    assert change.reason.endswith(": collusion")
+    assert Transaction.objects.filter(kind="credit_cancel", reference_type="order", reference_id=order.pk).count() == 1
     held.shop.refresh_from_db()
     assert held.shop.risk_level == "elevated"  # a confirmed cash-out puts the shop at elevated risk
     assert set(AuditEvent.objects.values_list("action", flat=True)) >= {"risk_review_rejected", "shop_risk_elevated"}
@@ -161,15 +165,24 @@ def test_an_order_the_buyer_cancelled_leaves_the_queue_and_cannot_be_decided(hel
     assert_books(held.buyer)
 
 
-def test_rejecting_needs_the_right_to_cancel_orders_too(held, make_user, grant, client_for):
+def test_the_decide_permission_alone_lets_a_reviewer_reject(held, make_user, grant, client_for):
+    # Rejecting a hold cancels the order through the marketplace's held-order path: no general right to cancel
+    # orders is needed, and none is given by it.
     decider = grant(make_user("decideronly", is_staff=True), "credit.decide_riskassessment",
                     "credit.view_riskassessment")
-    before = snapshot(held)
+    assert not decider.has_perm("marketplace.change_order")
 
-    response = client_for(decider).post(url(held), {"decision": "reject"}, format="json")
+    response = client_for(decider).post(url(held), {"decision": "reject", "note": "fake purchase"}, format="json")
 
-    assert response.status_code == 403 and snapshot(held) == before
-    assert client_for(decider).post(url(held), {"decision": "approve"}, format="json").status_code == 200
+    assert response.status_code == 200, response.content
+    order = Order.objects.get(pk=held.order_id)
+    change = order.status_changes.order_by("pk").last()
+    assert (order.status, change.old_status, change.new_status, change.actor) == (
+        "cancelled", "under_review", "cancelled", decider)
+    assert change.reason.endswith(": fake purchase")  # "Risk review rejected: …" in the site's language
+    assert CreditLine.objects.get(user=held.buyer).used_amount == 0
+    assert InstallmentPlan.objects.get(order=order).status == "cancelled"
+    assert_books(held.buyer)
 
 
 @pytest.mark.parametrize("body", [
@@ -216,3 +229,38 @@ def test_the_queue_costs_the_same_queries_however_long(make_shop, make_credit_bu
         checkout(make_credit_buyer(), listing, device=SHARED_DEVICE, ip="61.135.169.121")
     assert client.get("/api/v1/staff/risk-reviews/").json()["count"] == 4
     assert cost() == one
+
+
+# --- the marketplace's held-order cancellation, which the rejection uses ---------------------------
+
+
+def test_the_system_can_cancel_a_held_order_with_no_actor(held):
+    order = order_cancel_held(order=held.order, reason="held for too long", actor=None)
+
+    change = order.status_changes.order_by("pk").last()
+    assert (order.status, change.old_status, change.actor, change.reason) == (
+        "cancelled", "under_review", None, "held for too long")
+    assert order.cancelled_at is not None
+    assert CreditLine.objects.get(user=held.buyer).used_amount == 0
+    assert InstallmentPlan.objects.get(order=order).status == "cancelled"
+    assert_books(held.buyer)
+
+
+@pytest.mark.parametrize("case", ["buyer-as-actor", "blank-reason", "not-held"])
+def test_the_held_order_path_refuses_anything_else_and_changes_nothing(held, case, risk_officer):
+    order = held.order
+    actor, reason, code = risk_officer, "checked", None
+    if case == "buyer-as-actor":
+        actor, code = held.buyer, "permission_denied"
+    elif case == "blank-reason":
+        reason, code = "  ", "validation_error"
+    else:
+        risk_review_decide(actor=risk_officer, assessment=held, decision="approve")  # now paid
+        code = "invalid_transition"
+    before = snapshot(held)
+
+    with pytest.raises(DomainError) as refused:
+        order_cancel_held(order=order, reason=reason, actor=actor)
+
+    assert refused.value.code == code
+    assert snapshot(held) == before

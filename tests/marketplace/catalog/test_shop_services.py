@@ -10,8 +10,10 @@ from ledger.models import Transaction
 from ledger.selectors import books_balanced, normal_balance
 from marketplace.models import Payment, Shop, ShopStatus, ShopStatusChange
 from marketplace.services.shops import (
+    deposit_deduct,
     deposit_post,
     shop_open,
+    shop_risk_update,
     shop_suspend,
     shop_transition,
     shop_update,
@@ -241,3 +243,72 @@ def test_only_the_owner_posts_a_deposit(shop, other_merchant, staff_user):
             deposit_post(actor=actor, shop=shop, amount="100.00", idempotency_key="k")
         assert exc.value.code == "permission_denied"
     assert Payment.objects.count() == 0
+
+
+# --- cash-out risk fields and deposit penalties (decided by credit's risk staff, written here) ------
+
+
+def test_risk_fields_change_under_an_audit_event(shop, staff_user):
+    shop_risk_update(actor=staff_user, shop=shop, reason="investigation", action="shop_risk_elevated",
+                     risk_level="elevated", installments_disabled=True)
+
+    assert (shop.risk_level, shop.installments_disabled) == ("elevated", True)
+    fresh = Shop.objects.get(pk=shop.pk)
+    assert (fresh.risk_level, fresh.installments_disabled) == ("elevated", True)
+    event = AuditEvent.objects.get(action="shop_risk_elevated")
+    assert (event.actor, event.reason) == (staff_user, "investigation")
+    assert event.detail == {"old_risk_level": "normal", "old_installments_disabled": False,
+                            "risk_level": "elevated", "installments_disabled": True}
+
+
+def test_the_system_may_change_risk_fields_and_the_same_values_again_write_nothing(shop):
+    shop_risk_update(actor=None, shop=shop, reason="rule", action="shop_risk_elevated", risk_level="elevated")
+    shop_risk_update(actor=None, shop=shop, reason="rule", action="shop_risk_elevated", risk_level="elevated")
+    assert AuditEvent.objects.filter(action="shop_risk_elevated", actor=None).count() == 1
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"risk_level": "extreme"}, "validation_error"),
+    ({"installments_disabled": "yes"}, "validation_error"),
+], ids=["unknown-level", "not-a-bool"])
+def test_bad_risk_values_change_nothing(shop, staff_user, changes, code):
+    with pytest.raises(DomainError) as refused:
+        shop_risk_update(actor=staff_user, shop=shop, reason="x", action="a", **changes)
+    assert refused.value.code == code
+    assert Shop.objects.filter(pk=shop.pk, risk_level="normal", installments_disabled=False).exists()
+
+
+def test_deposit_deduction_books_a_penalty_once(shop, merchant, staff_user):
+    deposit_post(actor=merchant, shop=shop, amount="500.00", idempotency_key="dep")
+
+    for _ in range(2):
+        deposit_deduct(actor=staff_user, shop=shop, amount="120.50", reason="penalty", idempotency_key="pen-1",
+                       action="shop_deposit_deducted")
+
+    assert shop.deposit_amount == D("379.50") == Shop.objects.get(pk=shop.pk).deposit_amount
+    assert normal_balance(accounts.merchant_deposit(shop.pk)) == D("379.50")
+    assert normal_balance(accounts.penalty_income()) == D("120.50")
+    assert books_balanced()
+    assert AuditEvent.objects.filter(action="shop_deposit_deducted").count() == 1
+
+
+def test_deposit_deduction_cannot_exceed_the_deposit(shop, merchant, staff_user):
+    deposit_post(actor=merchant, shop=shop, amount="50.00", idempotency_key="dep")
+    with pytest.raises(DomainError) as refused:
+        deposit_deduct(actor=staff_user, shop=shop, amount="50.01", reason="x", idempotency_key="k", action="a")
+    assert refused.value.code == "insufficient_deposit"
+    assert Shop.objects.get(pk=shop.pk).deposit_amount == D("50.00")
+
+
+@pytest.mark.parametrize("service, kwargs", [
+    (shop_risk_update, {"risk_level": "elevated"}),
+    (deposit_deduct, {"amount": "1.00", "idempotency_key": "k"}),
+], ids=["risk", "deduct"])
+def test_only_staff_or_the_system_write_risk_penalties(shop, merchant, buyer, service, kwargs):
+    deposit_post(actor=merchant, shop=shop, amount="10.00", idempotency_key="dep")
+    before = Shop.objects.filter(pk=shop.pk).values().get()
+    for actor in (buyer, merchant):
+        with pytest.raises(DomainError) as refused:
+            service(actor=actor, shop=shop, reason="x", action="a", **kwargs)
+        assert refused.value.code == "permission_denied"
+    assert Shop.objects.filter(pk=shop.pk).values().get() == before

@@ -21,6 +21,7 @@ REPAYMENT_DECLINED = "payment_declined"
 LIMIT_BELOW_USED = "limit_below_used"
 REFUND_EXCEEDS_PLAN = "refund_exceeds_plan"
 IDEMPOTENCY_CONFLICT = "idempotency_key_reused"
+CREDIT_OUTSTANDING = "credit_outstanding"
 
 register_status(
     consent_required=400,
@@ -42,4 +43,5 @@ register_status(
     payment_declined=402,
     limit_below_used=400,
     refund_exceeds_plan=400,
+    credit_outstanding=409,
 )

@@ -126,19 +126,17 @@ def consents_for(user) -> list[Consent]:
 
 
 def _close_credit_line(user) -> None:
-    """No credit any more: close the line (nothing is owed — checked by the caller under the line's lock)."""
-    from credit.models import CreditLine, CreditLineEvent, LineStatus
-    from credit.services.lines import _event
-    from credit.services.transitions import transition
+    """No credit any more: close the line (credit's service refuses while anything is owed)."""
+    from credit import errors as credit_errors
+    from credit.services.lines import credit_line_close
 
-    line = CreditLine.objects.select_for_update().filter(user=user).first()
-    if line is None or line.status == LineStatus.CLOSED:
-        return
-    if line.used_amount > 0:
+    try:
+        credit_line_close(actor=user, user=user, reason="credit consent withdrawn")
+    except DomainError as exc:
+        if exc.code != credit_errors.CREDIT_OUTSTANDING:
+            raise
         raise DomainError(CONSENT_WITHDRAWAL_BLOCKED, str(BLOCKED_TEXT["credit_outstanding"]),
-                          reason="credit_outstanding")
-    transition(line, to=LineStatus.CLOSED, actor=user, reason="credit consent withdrawn",
-               history=lambda **h: _event(line, kind=CreditLineEvent.Kind.CLOSED, **h))
+                          reason="credit_outstanding") from None
 
 
 @transaction.atomic

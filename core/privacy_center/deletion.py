@@ -117,9 +117,9 @@ def account_delete(*, user, password: str) -> dict:
     from credit.services.contact_attempts import emergency_contacts_remove
 
     emergency_contacts_remove(user=user)
-    from core.privacy_center.consents import _close_credit_line
+    from credit.services.lines import credit_line_close
 
-    _close_credit_line(user)
+    credit_line_close(actor=user, user=user, reason="account deleted")
 
     for order in Order.objects.filter(buyer=user).only("pk", "shipping_phone"):
         if order.shipping_phone:  # encrypted: no lookups on it, so the check is here

@@ -1,4 +1,4 @@
-"""Credit lines: opening, freezing, unfreezing, limit changes — each audited — and the draw at checkout."""
+"""Credit lines: opening, freezing, unfreezing, limit changes, closing — each audited — and the draw at checkout."""
 from decimal import Decimal
 
 from django.db import transaction
@@ -106,6 +106,25 @@ def credit_line_unfreeze(*, actor, line: CreditLine, reason: str = "") -> Credit
     else:
         _unfreeze(line, actor=actor, reason=reason)
     audit(actor=actor, action="credit_line_unfreeze", target=line, reason=reason)
+    return line
+
+
+@transaction.atomic
+def credit_line_close(*, actor, user, reason: str) -> CreditLine | None:
+    """Close ``user``'s line when they give up credit (consent withdrawn, account deleted); None if they have none.
+
+    Refused (``credit_outstanding``, 409) while anything is owed, checked under the line's
+    lock. Closing a closed line changes nothing. Reopened by a later approved application.
+    """
+    line = CreditLine.objects.select_for_update(of=("self",)).filter(user=user).first()
+    if line is None or line.status == LineStatus.CLOSED:
+        return line
+    if line.used_amount > 0:
+        raise DomainError(errors.CREDIT_OUTSTANDING,
+                          _("Credit is still owed (%(used)s): the line closes once it is repaid.")
+                          % {"used": line.used_amount}, reasons=["credit_outstanding"])
+    transition(line, to=LineStatus.CLOSED, actor=actor, reason=reason,
+               history=lambda **h: _event(line, kind=CreditLineEvent.Kind.CLOSED, **h))
     return line
 
 

@@ -89,3 +89,35 @@ def test_query_count_does_not_grow_with_plans(buyer_with_line, make_listing, pla
     for _ in range(3):
         place_credit_order(buyer_with_line, listing, installments=6)
     assert count() == one
+
+
+def test_a_line_closes_only_when_nothing_is_owed_and_then_takes_no_orders(buyer_with_line, listing,
+                                                                           place_credit_order):
+    from credit.models import CreditLineEvent
+    from credit.services.lines import credit_line_close
+
+    order = place_credit_order(buyer_with_line, listing, installments=3)
+    with pytest.raises(DomainError) as refused:
+        credit_line_close(actor=buyer_with_line, user=buyer_with_line, reason="consent withdrawn")
+    assert (refused.value.code, refused.value.status) == ("credit_outstanding", 409)
+    assert CreditLine.objects.get(user=buyer_with_line).status == "active"
+
+    order_cancel(actor=buyer_with_line, order=order, reason="changed my mind")
+    line = credit_line_close(actor=buyer_with_line, user=buyer_with_line, reason="consent withdrawn")
+    credit_line_close(actor=buyer_with_line, user=buyer_with_line, reason="again")  # closed already: no change
+
+    assert line.status == "closed" == CreditLine.objects.get(user=buyer_with_line).status
+    closed = line.events.filter(kind=CreditLineEvent.Kind.CLOSED).get()
+    assert (closed.actor, closed.reason, closed.old_status, closed.new_status) == (
+        buyer_with_line, "consent withdrawn", "active", "closed")
+    with pytest.raises(DomainError) as no_credit:
+        place_credit_order(buyer_with_line, listing, installments=3)
+    assert no_credit.value.code == "credit_line_closed"
+    assert_books(buyer_with_line)
+
+
+def test_closing_without_a_line_does_nothing(buyer):
+    from credit.services.lines import credit_line_close
+
+    assert credit_line_close(actor=buyer, user=buyer, reason="consent withdrawn") is None
+    assert not CreditLine.objects.filter(user=buyer).exists()

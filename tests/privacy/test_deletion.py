@@ -157,3 +157,24 @@ def test_the_page_explains_what_blocks_deletion(make_user, place_order):
     web.force_login(buyer)
     page = web.get("/privacy/delete/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "still on its way" in page and 'type="password"' not in page
+
+
+def test_no_device_record_outlives_the_deletion(finished_buyer, client_for, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from credit.models import DeviceSighting
+    from credit.tasks import device_sighting_record_task
+
+    client = client_for(finished_buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/api/v1/me/", HTTP_X_DEVICE_ID="buyer-phone", REMOTE_ADDR="203.0.113.5")
+    assert DeviceSighting.objects.filter(user=finished_buyer).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post("/api/v1/me/delete/", {"password": PASSWORD}, format="json",
+                           HTTP_X_DEVICE_ID="another-phone", REMOTE_ADDR="203.0.113.6")
+    # A sighting queued before the deletion and delivered after it is dropped too.
+    device_sighting_record_task(finished_buyer.pk, "a" * 64, "203.0.113.7", True, timezone.now().isoformat())
+
+    assert done.status_code == 200
+    assert not DeviceSighting.objects.filter(user=finished_buyer).exists()

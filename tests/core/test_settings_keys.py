@@ -75,3 +75,26 @@ def test_wrong_key_fails_the_system_check(tmp_path):
     assert result.returncode != 0
     assert "fangxin.E001" in result.stderr
     assert "cannot decrypt the stored encryption canary" in result.stderr
+
+
+def _run(command, env_overrides, tmp_path, timeout=120):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"}}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "FANGXIN_VAR_DIR": str(tmp_path)})
+    env.update(env_overrides)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_wrong_key_stops_the_web_process_and_the_worker(tmp_path):
+    right, wrong = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    assert _manage(["migrate", "core"], {"FIELD_ENCRYPTION_KEYS": right}, tmp_path).returncode == 0
+    load_wsgi = [sys.executable, "-c", "import config.wsgi"]
+
+    assert _run(load_wsgi, {"FIELD_ENCRYPTION_KEYS": right}, tmp_path).returncode == 0
+    web = _run(load_wsgi, {"FIELD_ENCRYPTION_KEYS": wrong}, tmp_path)
+    assert web.returncode != 0 and "cannot decrypt the stored encryption canary" in web.stderr
+
+    # Refused before it takes a task (it would time out here if it started consuming).
+    worker = _run([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"],
+                  {"FIELD_ENCRYPTION_KEYS": wrong}, tmp_path)
+    assert worker.returncode != 0
+    assert "Refusing to start the worker" in worker.stderr + worker.stdout

@@ -65,12 +65,16 @@ class RiskDeviceMiddleware:
         return response
 
     def _after(self, request) -> None:
+        # Bookkeeping for risk control must never break the response.
         try:
             user = getattr(request, "user", None)  # DRF sets the token user on the Django request too
             if user is not None and user.is_authenticated:
                 self._seen(user.pk, identity.device_hash(device_id_for(request)), client_ip(request))
+        except Exception:  # e.g. the cache is unreachable
+            logger.exception("risk middleware could not queue a device sighting")
+        try:
             rejections_flush()
-        except DatabaseError:  # bookkeeping for risk control must never break the response
+        except DatabaseError:
             logger.exception("risk middleware could not record a rejected checkout")
 
     @staticmethod

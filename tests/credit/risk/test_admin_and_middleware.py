@@ -203,3 +203,20 @@ def test_a_broken_parameter_in_the_database_falls_back_to_the_default(make_shop,
     listing = make_shop()
     seen(listing.shop.owner, ip=PUBLIC_IP)
     assert checkout(make_credit_buyer(), listing, ip=PUBLIC_IP).risk_assessment.reasons == ["shared_ip"]
+
+
+def test_an_unreachable_cache_costs_the_sighting_not_the_response(make_user, caplog):
+    from django.http import HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from credit.risk_middleware import RiskDeviceMiddleware
+
+    request = RequestFactory().get("/", REMOTE_ADDR=PUBLIC_IP)
+    request.user = make_user("cacheless")
+    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens on the discard port
+    with override_settings(CACHES=unreachable):
+        response = RiskDeviceMiddleware(lambda r: HttpResponse("ok"))(request)
+
+    assert response.status_code == 200 and COOKIE in response.cookies
+    assert "could not queue a device sighting" in caplog.text

@@ -14,6 +14,7 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 REQUEST_TOO_LARGE = "request_too_large"
 THROTTLED = "throttled"
 SERVER_ERROR = "server_error"
+SERVICE_UNAVAILABLE = "service_unavailable"  # the database went away mid-request: nothing was saved, retry
 
 # The HTTP status each shared code answers with; apps register theirs with register_status().
 STATUS_BY_CODE = {
@@ -30,6 +31,7 @@ STATUS_BY_CODE = {
     UNSUPPORTED_MEDIA_TYPE: 415,
     REQUEST_TOO_LARGE: 413,
     THROTTLED: 429,
+    SERVICE_UNAVAILABLE: 503,
 }
 
 

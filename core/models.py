@@ -66,6 +66,13 @@ class Notification(models.Model):
         CREDIT = "credit"
         ACCOUNT = "account"
 
+    class EmailStatus(models.TextChoices):
+        NONE = ""
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(max_length=200)
@@ -73,10 +80,22 @@ class Notification(models.Model):
     link = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail copy (core/notifications.py): recorded with the message, sent by a task after commit; a
+    # periodic sweep sends again what a broker outage or a lost queue kept from going out.
+    email_status = models.CharField(max_length=8, choices=EmailStatus.choices, default="", db_default="",
+                                    blank=True)
+    email_enqueued_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created", "-pk"]
-        indexes = [models.Index(fields=["user", "-created"], name="notification_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="notification_user_idx"),
+            models.Index(fields=["email_enqueued_at"], name="notification_email_due_idx",
+                         condition=models.Q(email_status__in=["pending", "sending"])),
+        ]
 
     def __str__(self):
         return self.title

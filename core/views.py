@@ -1,6 +1,9 @@
 """Site-wide pages: sign-up and error pages."""
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,6 +40,16 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        # The database connection broke mid-request (the transaction went with it): a retry may succeed.
+        from core.api.exceptions import RETRY_AFTER_SECONDS, database_unavailable_body
+
+        if request.path.startswith("/api/"):
+            response = JsonResponse(database_unavailable_body(), status=503)
+        else:
+            response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if request.path.startswith("/api/"):
         return JsonResponse({"code": errors.SERVER_ERROR, "detail": _("Internal error; it has been logged.")},
                             status=500)

@@ -1,6 +1,9 @@
 """Turns every API failure into the error object of API.md: {code, detail[, fields, ...]}."""
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -9,6 +12,9 @@ from rest_framework.views import set_rollback
 
 from core import errors
 from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 _DRF_CODES = [
     (drf.ValidationError, errors.VALIDATION_ERROR),
@@ -48,7 +54,19 @@ def error_body(code: str, detail, **extra) -> dict:
     return body
 
 
+def database_unavailable_body() -> dict:
+    return error_body(errors.SERVICE_UNAVAILABLE, _("The service is briefly unavailable; please try again shortly."))
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection broke (database restarted, backend terminated, network): the transaction was
+        # rolled back with it, so nothing of this request was saved and the client may simply retry.
+        logger.error("database unavailable during %s", context["request"].path, exc_info=exc)
+        set_rollback()
+        return Response(database_unavailable_body(), status=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     if isinstance(exc, DomainError):
         set_rollback()
         extra = {k: (str(v) if not isinstance(v, (list, dict, int, bool)) else v) for k, v in exc.extra.items()}

@@ -20,14 +20,16 @@ def error_response(description: str) -> OpenApiResponse:
 
 
 # Answers any operation can give, whatever its view declares: a bad or missing token (401), a
-# resource or page the caller may not see (404), throttling (429); a body or query that does not
-# parse or validate (400); and for writes, an action the caller may see but not do (403) or that the
-# resource's state does not allow (409). Views document their specific errors; this fills the rest.
+# resource or page the caller may not see (404), throttling (429), the database gone mid-request (503);
+# a body or query that does not parse or validate (400); and for writes, an action the caller may see
+# but not do (403) or that the resource's state does not allow (409). Views document their specific
+# errors; this fills the rest.
 _COMMON_ERRORS = {
     "400": "validation_error or malformed_request",
     "401": "not_authenticated: missing or invalid credentials",
     "404": "not_found: no such resource, or not one the caller may see",
     "429": "throttled",
+    "503": "service_unavailable: the database connection failed mid-request; nothing was saved, retry",
 }
 _WRITE_ERRORS = {
     "403": "permission_denied",

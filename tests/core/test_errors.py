@@ -2,6 +2,8 @@
 import json
 
 import pytest
+from django.db import OperationalError
+from django.test import Client
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -18,7 +20,20 @@ class _Boom(APIView):
         raise DomainError("window_closed", "The return window closed.", closed_on="2026-01-31")
 
 
-urlpatterns = [path("api/v1/test-boom/", _Boom.as_view())]
+class _DatabaseGone(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        raise OperationalError("terminating connection due to administrator command")
+
+
+def _page_database_gone(request):
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+urlpatterns = [path("api/v1/test-boom/", _Boom.as_view()), path("api/v1/test-db-gone/", _DatabaseGone.as_view()),
+               path("api/v1/test-db-gone-plain/", _page_database_gone), path("test-db-gone/", _page_database_gone)]
+handler500 = "core.views.server_error"
 
 
 def test_domain_error_becomes_the_error_object(api, settings):
@@ -27,6 +42,26 @@ def test_domain_error_becomes_the_error_object(api, settings):
     assert response.status_code == 400
     assert response.json() == {"code": "window_closed", "detail": "The return window closed.",
                                "closed_on": "2026-01-31"}
+
+
+def test_a_lost_database_connection_is_a_503_with_a_stable_code(api, settings):
+    settings.ROOT_URLCONF = __name__
+    response = api.post("/api/v1/test-db-gone/", {}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/test-db-gone-plain/", "/test-db-gone/"])
+def test_a_lost_database_connection_outside_the_api_handler_is_a_503_too(url, settings):
+    settings.ROOT_URLCONF = __name__
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    if url.startswith("/api/"):
+        assert response.json()["code"] == "service_unavailable"
+    else:
+        assert "Briefly unavailable" in response.content.decode()
 
 
 def test_malformed_json_is_400(api):

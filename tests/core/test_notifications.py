@@ -73,3 +73,143 @@ def test_notifications_page_lists_mine_and_marks_read(make_user, client):
     client.force_login(other)
     assert client.post(f"/notifications/{note.pk}/read/").status_code == 404
     assert client.get("/notifications/").status_code == 200
+
+
+# --- the e-mail copy: published after commit, sent once, never lost to a broker outage -----------------
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker refuses every publish (what kombu raises with Redis stopped); the pause is reset after."""
+    from kombu.exceptions import OperationalError
+
+    from config.celery import app
+    from core import notifications
+    from core.tasks import send_notification_email
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(send_notification_email, "apply_async", refuse)
+    yield
+    notifications._broker_paused_until = 0.0
+
+
+@pytest.fixture
+def eager(monkeypatch):
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+
+
+def _statuses(*notes):
+    return [Notification.objects.get(pk=note.pk).email_status for note in notes]
+
+
+def test_an_email_the_broker_cannot_take_waits_for_the_dispatch(make_user, django_capture_on_commit_callbacks,
+                                                                   broker_down, monkeypatch):
+    from core.notifications import notification_emails_dispatch
+
+    user = make_user("lena")
+    with django_capture_on_commit_callbacks(execute=True):  # the publish fails after commit: no exception here
+        first = notify(user=user, kind="order_event", title="Paid", body="Order #1 paid.")
+        second = notify(user=user, kind="order_event", title="Shipped", body="Order #1 shipped.")
+    assert _statuses(first, second) == ["pending", "pending"]
+    assert not Notification.objects.filter(email_enqueued_at__isnull=False).exists()  # the sweep's to send
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the broker is back (tasks run in-process here)
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    from core import notifications
+
+    notifications._broker_paused_until = 0.0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_emails_dispatch() == 2
+    assert _statuses(first, second) == ["sent", "sent"]
+    assert sorted(m.subject for m in mail.outbox) == ["Paid", "Shipped"]
+    assert mail.outbox[0].extra_headers["X-Fangxin-Reference"].startswith("notification-")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_emails_dispatch() == 0  # nothing waits any more
+
+
+def test_an_email_is_sent_once_however_often_its_task_runs(make_user, django_capture_on_commit_callbacks, eager):
+    from core.notifications import notification_email_send
+
+    user = make_user("mona")
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(user=user, kind="order_event", title="Paid", body="x")
+    assert [notification_email_send(note.pk) for _ in range(3)] == ["not due"] * 3
+    assert len(mail.outbox) == 1
+    note.refresh_from_db()
+    assert (note.email_status, note.email_attempts) == ("sent", 1) and note.email_sent_at is not None
+
+
+def test_no_email_without_an_address_or_the_wish(make_user, django_capture_on_commit_callbacks, eager):
+    from core.notifications import preferences_for
+
+    quiet = make_user("nina")
+    prefs = preferences_for(quiet)
+    prefs.email = False
+    prefs.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        unwanted = notify(user=quiet, kind="order_event", title="a", body="b")
+        off = notify(user=make_user("olga"), kind="order_event", title="a", body="b", email=False)
+    assert _statuses(unwanted, off) == ["", ""]
+    assert mail.outbox == []
+
+
+def test_a_mail_server_that_is_down_leaves_the_email_pending_for_a_retry(make_user, settings, eager,
+                                                                        django_capture_on_commit_callbacks):
+    import socket
+
+    from core.notifications import notification_email_send, notification_emails_dispatch
+
+    with socket.socket() as probe:  # a port nobody listens on: the SMTP connection is refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
+    note = Notification.objects.create(user=make_user("pia"), kind="order_event", title="Paid", body="x",
+                                       email_status="pending")
+    with pytest.raises(OSError):
+        notification_email_send(note.pk)
+    note.refresh_from_db()
+    assert (note.email_status, note.email_attempts) == ("pending", 1)  # the task retries; so does the sweep
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_emails_dispatch() == 1
+    note.refresh_from_db()
+    assert (note.email_status, note.email_attempts) == ("sent", 2)
+    assert len(mail.outbox) == 1
+
+
+def test_the_dispatch_takes_back_lost_tasks_and_dead_workers_claims(make_user, settings, eager,
+                                                                      django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.notifications import notification_emails_dispatch
+
+    settings.FANGXIN = {**settings.FANGXIN, "EMAIL_REQUEUE_SECONDS": 900, "EMAIL_CLAIM_LEASE_SECONDS": 600}
+    user = make_user("quinn")
+    now = timezone.now()
+    rows = {name: Notification.objects.create(user=user, kind="order_event", title=name, body="x", **fields)
+            for name, fields in {
+                "queued just now": {"email_status": "pending", "email_enqueued_at": now},
+                "queued, lost with Redis": {"email_status": "pending", "email_enqueued_at": now - timedelta(hours=1)},
+                "being sent": {"email_status": "sending", "email_enqueued_at": now - timedelta(hours=1),
+                               "email_claimed_at": now - timedelta(minutes=1)},
+                "its worker died": {"email_status": "sending", "email_enqueued_at": now - timedelta(hours=1),
+                                    "email_claimed_at": now - timedelta(hours=1)},
+                "sent": {"email_status": "sent", "email_enqueued_at": now - timedelta(hours=1)},
+            }.items()}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_emails_dispatch(now=now) == 2
+    assert sorted(m.subject for m in mail.outbox) == ["its worker died", "queued, lost with Redis"]
+    assert {name: Notification.objects.get(pk=row.pk).email_status for name, row in rows.items()} == {
+        "queued just now": "pending", "queued, lost with Redis": "sent", "being sent": "sending",
+        "its worker died": "sent", "sent": "sent"}

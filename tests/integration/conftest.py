@@ -4,9 +4,16 @@ Skipped cleanly without PostgreSQL (a worker cannot share pytest's SQLite test
 database) or without Redis at REDIS_URL / 127.0.0.1:6379. Each test uses its own
 Redis database number, flushed before and after; every process started here is
 stopped by pid (process group) in ``finally``.
+
+Fault tests (``own_redis``) start a ``redis-server`` of their own on a free port
+(``--save "" --appendonly no``) and may stop and restart it; the machine's shared
+Redis and PostgreSQL are never stopped (PITFALLS: fault tests). ``start_web`` runs
+the site under gunicorn against the test database.
 """
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -79,16 +86,126 @@ def redis_url(request):
     client.close()
 
 
-@pytest.fixture
-def process_env(redis_url, tmp_path):
-    """Environment of the worker and command subprocesses; tests add their knobs."""
+def _process_env(redis_url: str, tmp_path: Path) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.integration.settings", "DATABASE_URL": database_url(),
            "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0", "PYTHONPATH": str(ROOT),
            "SMS_BACKEND": "tests.integration.providers.FileSmsBackend", "IT_SMS_FILE": str(tmp_path / "sms.jsonl"),
            "IT_MAIL_DIR": str(tmp_path / "mail"), "IT_SMS_STALL_MARKER": str(tmp_path / "stalled"),
            "LOG_LEVEL": "INFO"}
-    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail").mkdir(exist_ok=True)
     return env
+
+
+@pytest.fixture
+def process_env(redis_url, tmp_path):
+    """Environment of the worker and command subprocesses; tests add their knobs."""
+    return _process_env(redis_url, tmp_path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a fixed free port, without persistence: stop() loses its data."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.process = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.folder.mkdir(exist_ok=True)
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)],
+            stdout=(self.folder / "redis.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: _redis_reachable(self.url), timeout=30, what="the test's own redis-server")
+        return self
+
+    def stop(self):
+        """Stop it the hard way (SIGKILL, by pid): whatever it held is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        wait_for(lambda: not _redis_reachable(self.url), timeout=30, what="the redis-server to stop")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_env(own_redis, tmp_path):
+    """Like ``process_env``, but broker and cache are the test's own redis-server."""
+    return _process_env(own_redis.url, tmp_path)
+
+
+def publish(broker_url: str, task_name: str, *args) -> None:
+    """Send a task to ``broker_url`` (the test's own Redis) as beat would, from the test process."""
+    from config.celery import app
+
+    with app.connection_for_write(broker_url) as conn:
+        app.send_task(task_name, args=args, connection=conn)
+
+
+class Web:
+    """The site under gunicorn (``config.wsgi``, the project's start-up checks included) on a free port."""
+
+    def __init__(self, env: dict, log: Path, *, workers: int = 1, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {**env, "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "DEBUG": "0"}
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
+             "--threads", str(threads), "--timeout", "60", "--access-logfile", "-"],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self):
+        import requests
+
+        def up():
+            assert self.process.poll() is None, self.log.read_text(errors="replace")[-4000:]
+            try:
+                return requests.get(self.url + "/healthz", timeout=5).status_code in (200, 503)
+            except requests.ConnectionError:
+                return False
+
+        wait_for(up, timeout=90, what="gunicorn to answer")
+        return self
+
+    def stop(self):
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def start_web(tmp_path):
+    servers = []
+
+    def start(env: dict, **options) -> Web:
+        web = Web(env, tmp_path / f"web-{len(servers)}.log", **options)
+        servers.append(web)
+        return web.wait_ready()
+
+    yield start
+    for web in servers:
+        web.stop()
 
 
 class Worker:
@@ -160,10 +277,15 @@ def pytest_runtest_setup(item):
     """Skip before any fixture runs: set-up itself would fail without the services (the cache is Redis too)."""
     from django.conf import settings
 
-    if "redis_url" not in getattr(item, "fixturenames", ()):
+    names = set(getattr(item, "fixturenames", ()))
+    if not names & {"redis_url", "own_redis"}:
         return
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         pytest.skip("integration tests need PostgreSQL (set DATABASE_URL)")
+    if "own_redis" in names:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not installed")
+        return
     url = f"{redis_base_url()}/0"
     if not _redis_reachable(url):
         pytest.skip(f"no Redis at {redis_base_url()}")

@@ -21,3 +21,13 @@ FANGXIN_CREDIT = {
     for name in ("REMINDER_CLAIM_LEASE_SECONDS", "REMINDER_REQUEUE_SECONDS", "REMINDER_TASK_CHUNK")
     if os.environ.get(f"IT_{name}")
 }
+# The site under gunicorn runs with DEBUG off but without collectstatic: plain static files.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+FANGXIN = {**FANGXIN,  # noqa: F405
+           **{name: int(os.environ[f"IT_{name}"]) for name in ("EMAIL_REQUEUE_SECONDS", "EMAIL_CLAIM_LEASE_SECONDS")
+              if os.environ.get(f"IT_{name}")}}
+# The test process makes its users with the fast MD5 hasher (tests' conftest): let the site check those too.
+from django.conf import global_settings  # noqa: E402
+
+PASSWORD_HASHERS = [*globals().get("PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS),
+                    "django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,9 +4,13 @@
   app registers "installment". Checkout, refunds and settlement ask the order's method.
 - Settlement holds: protection (an open after-sales case) and credit (elevated cash-out
   risk) register functions that can keep an order's escrow from being settled yet.
+- Shop cases: protection lists a shop's open after-sales cases, with their deadlines, for the
+  merchant's dashboard.
 
 Apps register in their AppConfig.ready().
 """
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -123,3 +127,54 @@ def register_case_listener(func) -> None:
 def announce_case_state(*, order, is_open: bool, actor=None) -> None:
     for func in _case_listeners:
         func(order=order, is_open=is_open, actor=actor)
+
+
+# The shop dashboard lists open after-sales cases with their deadlines; the app that owns the cases
+# (protection) provides them, so the marketplace shows them without knowing what a case is.
+@dataclass(frozen=True)
+class ShopCase:
+    """One open case as the shop dashboard shows it; texts already translated by the provider."""
+
+    url: str
+    reference: str
+    item: str
+    request: str
+    status: str
+    deadline_label: str = ""
+    deadline: datetime | None = None
+    merchants_move: bool = False
+
+
+@dataclass
+class ShopCases:
+    """A shop's open cases: how many in all, the first few (the merchant's move first, soonest first), and
+    where the whole list is."""
+
+    total: int = 0
+    rows: list[ShopCase] = field(default_factory=list)
+    list_url: str = ""
+
+
+_shop_case_providers: dict = {}
+
+
+def register_shop_cases(name: str, provider) -> None:
+    """``provider(shop, *, limit: int) -> ShopCases``, a fixed number of queries however many cases."""
+    _shop_case_providers[name] = provider
+
+
+def shop_cases_registered() -> bool:
+    return bool(_shop_case_providers)
+
+
+def shop_open_cases(shop, *, limit: int = 5) -> ShopCases:
+    found = ShopCases()
+    for provider in _shop_case_providers.values():
+        cases = provider(shop, limit=limit)
+        found.total += cases.total
+        found.rows += cases.rows
+        found.list_url = found.list_url or cases.list_url
+    never = datetime.max.replace(tzinfo=UTC)
+    found.rows.sort(key=lambda row: (not row.merchants_move, row.deadline or never))
+    found.rows = found.rows[:limit]
+    return found

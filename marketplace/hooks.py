@@ -6,9 +6,13 @@
   risk) register functions that can keep an order's escrow from being settled yet.
 - Checkout context: the request facts handed to the payment method at checkout (client IP,
   user agent); credit adds the device id its risk control compares.
+- Shop cases: protection lists a shop's open after-sales cases, with their deadlines, for the
+  merchant's dashboard.
 
 Apps register in their AppConfig.ready().
 """
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -145,3 +149,54 @@ def checkout_context(request) -> dict:
     for func in _checkout_context_providers:
         context.update(func(request) or {})
     return context
+
+
+# The shop dashboard lists open after-sales cases with their deadlines; the app that owns the cases
+# (protection) provides them, so the marketplace shows them without knowing what a case is.
+@dataclass(frozen=True)
+class ShopCase:
+    """One open case as the shop dashboard shows it; texts already translated by the provider."""
+
+    url: str
+    reference: str
+    item: str
+    request: str
+    status: str
+    deadline_label: str = ""
+    deadline: datetime | None = None
+    merchants_move: bool = False
+
+
+@dataclass
+class ShopCases:
+    """A shop's open cases: how many in all, the first few (the merchant's move first, soonest first), and
+    where the whole list is."""
+
+    total: int = 0
+    rows: list[ShopCase] = field(default_factory=list)
+    list_url: str = ""
+
+
+_shop_case_providers: dict = {}
+
+
+def register_shop_cases(name: str, provider) -> None:
+    """``provider(shop, *, limit: int) -> ShopCases``, a fixed number of queries however many cases."""
+    _shop_case_providers[name] = provider
+
+
+def shop_cases_registered() -> bool:
+    return bool(_shop_case_providers)
+
+
+def shop_open_cases(shop, *, limit: int = 5) -> ShopCases:
+    found = ShopCases()
+    for provider in _shop_case_providers.values():
+        cases = provider(shop, limit=limit)
+        found.total += cases.total
+        found.rows += cases.rows
+        found.list_url = found.list_url or cases.list_url
+    never = datetime.max.replace(tzinfo=UTC)
+    found.rows.sort(key=lambda row: (not row.merchants_move, row.deadline or never))
+    found.rows = found.rows[:limit]
+    return found

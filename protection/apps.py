@@ -28,10 +28,12 @@ class ProtectionConfig(AppConfig):
         from config.celery import app
         from marketplace import hooks
         from protection import errors  # noqa: F401 - registers the HTTP status of our codes
+        from protection.dashboard import shop_open_cases
         from protection.selectors import orders_without_open_case, orders_without_open_not_received_case
 
         hooks.register_settlement_hold("after_sales_case", orders_without_open_case)
         hooks.register_auto_confirm_hold("not_received_claim", orders_without_open_not_received_case)
+        hooks.register_shop_cases("after_sales", shop_open_cases)
         _register_dispute_counter()
         app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **BEAT_SCHEDULE}
 

@@ -24,8 +24,13 @@ def _row_counts() -> dict[str, int]:
     }
 
 
-def _run_demo_data() -> str:
-    out = io.StringIO()
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _run_demo_data(out=None) -> str:
+    out = out or io.StringIO()
     call_command("demo_data", stdout=out)
     return out.getvalue()
 
@@ -40,13 +45,17 @@ def test_demo_data_twice_changes_nothing_the_second_time(debug_on):
     # given a first run
     first = _run_demo_data()
     counts = _row_counts()
-    # when it runs again
-    second = _run_demo_data()
+    # when it runs again, on a terminal
+    second = _run_demo_data(Terminal())
     # then no table gained or lost a row, and it said so
     assert _row_counts() == counts
     assert "created superuser 'admin'" in first
     assert "superuser 'admin' already exists: nothing to do" in second
     assert re.search(r"\badmin\s+fangxin-admin\b", second)
+    # a bar below the lines on the terminal; none in the log of the first run
+    assert "demo data                [##############################]         4/4\n" in second
+    assert "\x1b[K    marketplace demo data already there: nothing to do\n" in second
+    assert "[#" not in first and "\r" not in first
 
 
 @pytest.mark.django_db

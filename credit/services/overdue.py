@@ -37,10 +37,20 @@ def _live():
     return Installment.objects.filter(paused=False)
 
 
-def installments_mark_overdue(*, today: date | None = None) -> SweepResult:
+# The steps of the sweep, for a progress bar: ``progress(step about to run, steps done, 5)`` (core.progress).
+STEPS = ("mark overdue", "report late", "penalties", "freeze", "unfreeze")
+
+
+def _step(progress, number: int) -> None:
+    if progress:
+        progress(STEPS[number] if number < len(STEPS) else "overdue sweep", number, len(STEPS))
+
+
+def installments_mark_overdue(*, today: date | None = None, progress=None) -> SweepResult:
     today = today or timezone.localdate()
     policy = conf.penalty_policy()
     result = SweepResult()
+    _step(progress, 0)
     with transaction.atomic():
         result.newly_overdue = _live().filter(status=SCHEDULED, clock_date__lt=today).update(status=OVERDUE)
         for low, high, name in schedules.BUCKETS:
@@ -49,10 +59,15 @@ def installments_mark_overdue(*, today: date | None = None) -> SweepResult:
             if high is not None:
                 rows = rows.filter(clock_date__gte=today - timedelta(days=high))
             rows.update(bucket=name)
+    _step(progress, 1)
     result.reported_late = _report_late(today, policy.grace_days)
+    _step(progress, 2)
     result.penalised = _accrue_penalties(today, policy)
+    _step(progress, 3)
     result.frozen = _freeze_overdue_lines(today)
+    _step(progress, 4)
     result.unfrozen = _unfreeze_clear_lines()
+    _step(progress, 5)
     return result
 
 

@@ -80,15 +80,24 @@ def statement_build(*, line: CreditLine, period: date) -> Statement:
     return statement
 
 
-def statements_generate(*, today: date | None = None) -> int:
-    """On the 1st: the statement of the month just ended, for every line that had one open then."""
+def statements_generate(*, today: date | None = None, progress=None) -> int:
+    """On the 1st: the statement of the month just ended, for every line that had one open then.
+
+    ``progress("statements", lines looked at, lines)`` is called as it goes (core.progress).
+    """
     today = today or timezone.localdate()
     period = add_months(today.replace(day=1), -1)
     count = 0
-    for line in CreditLine.objects.filter(created__lt=_start_of(add_months(period, 1))).iterator(chunk_size=500):
+    lines = CreditLine.objects.filter(created__lt=_start_of(add_months(period, 1)))
+    total = lines.count() if progress else None
+    for number, line in enumerate(lines.iterator(chunk_size=500)):
+        if progress:
+            progress("statements", number, total)
         if not Statement.objects.filter(line=line, period=period).exists():
             statement_build(line=line, period=period)
             count += 1
+    if progress:
+        progress("statements", total, total)
     return count
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import template
 
 from core.errors import DomainError
+from credit.selectors import products_active
 from credit.services.quotes import quote_build
 
 register = template.Library()
@@ -16,3 +17,9 @@ def credit_quote(amount, installments, listing=None):
         return {"quote": quote_build(amount=Decimal(str(amount)), count=installments, listing=listing)}
     except DomainError as exc:
         return {"quote": None, "error": exc.message}
+
+
+@register.simple_tag
+def installment_counts() -> list[int]:
+    """``{% installment_counts as counts %}``: the instalment counts offered now (the active products, cached)."""
+    return [product.count for product in products_active()]

@@ -93,16 +93,20 @@ def order_settle_if_eligible(*, order, now=None) -> Settlement | None:
     return order_settle(order=order, now=now)
 
 
-def orders_settle_due(*, now=None, limit: int = 500) -> int:
+def orders_settle_due(*, now=None, limit: int = 500, progress=None) -> int:
     """Settle every completed, unsettled order no hold keeps; returns how many it settled.
 
     Set-based selection through the holds, then one transaction per order with SKIP
     LOCKED, so concurrent sweeps never settle an order twice and never wait on each other.
+    ``progress("settlement", orders looked at, orders due)`` is called as it goes (core.progress).
     """
     now = now or timezone.now()
     due = hooks.settlement_eligible(settlement_candidates())
     done = 0
-    for pk in list(due.order_by("completed_at", "pk").values_list("pk", flat=True)[:limit]):
+    pks = list(due.order_by("completed_at", "pk").values_list("pk", flat=True)[:limit])
+    for number, pk in enumerate(pks):
+        if progress:
+            progress("settlement", number, len(pks))
         try:
             with transaction.atomic():
                 locked = (settlement_candidates().select_for_update(skip_locked=True, of=("self",))
@@ -114,4 +118,6 @@ def orders_settle_due(*, now=None, limit: int = 500) -> int:
                 done += 1
         except DomainError:
             logger.exception("settlement of order %s failed", pk)
+    if progress:
+        progress("settlement", len(pks), len(pks))
     return done

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from marketplace import hooks
 from marketplace.models import ListingImage, ListingStatus
 from marketplace.providers import get_provider
 from marketplace.selectors_catalog import (
@@ -131,7 +132,9 @@ def _merchant_summary(shop) -> dict:
     sales = Order.objects.filter(shop=shop, paid_at__gte=timezone.now() - timedelta(days=30)).aggregate(
         count=Count("pk"), amount=Sum("total_amount"))
     return {"money": shop_money(shop), "to_ship": list(to_ship[:5]), "to_ship_count": to_ship.count(),
-            "sales_count": sales["count"], "sales_amount": sales["amount"] or 0}
+            "sales_count": sales["count"], "sales_amount": sales["amount"] or 0,
+            # Open after-sales cases with their deadlines, from whichever app registered them (protection).
+            "cases": hooks.shop_open_cases(shop, limit=5) if hooks.shop_cases_registered() else None}
 
 
 @login_required

@@ -67,14 +67,19 @@ SWEEPS = {
 }
 
 
-def sweep(name: str, *, now=None) -> int:
-    """Apply the automatic outcome to every case whose deadline ``name`` has passed; return how many."""
+def sweep(name: str, *, now=None, progress=None) -> int:
+    """Apply the automatic outcome to every case whose deadline ``name`` has passed; return how many.
+
+    ``progress(name, cases looked at, cases due)`` is called as it goes (core.progress).
+    """
     status, field, outcome = SWEEPS[name]
     now = now or timezone.now()
     due = {"status": status, f"{field}__lte": now}
     ids = list(AfterSalesCase.objects.filter(**due).order_by(field, "pk").values_list("pk", flat=True)[:BATCH])
     done = 0
-    for pk in ids:
+    for number, pk in enumerate(ids):
+        if progress:
+            progress(name, number, len(ids))
         try:
             with transaction.atomic():
                 # Another worker holding the row is already doing this case: skip it, don't wait.
@@ -86,8 +91,10 @@ def sweep(name: str, *, now=None) -> int:
         except DomainError as exc:
             # One case that cannot move (e.g. nothing left to refund) must not hold up the others.
             logger.error("after-sales deadline %s on case %s failed: %s (%s)", name, pk, exc, exc.code)
+    if progress:
+        progress(name, len(ids), len(ids))
     return done
 
 
-def sweep_all(*, now=None) -> dict:
-    return {name: sweep(name, now=now) for name in SWEEPS}
+def sweep_all(*, now=None, progress=None) -> dict:
+    return {name: sweep(name, now=now, progress=progress) for name in SWEEPS}

@@ -97,3 +97,48 @@ def test_pages_are_translated_to_chinese(db):
     html = Client().get("/credit/quote/", {"amount": "1000.00", "installments": 12},
                         HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "年化利率" in html and "还款计划" in html and "整单退款" in html
+
+
+def _checkout_options(buyer, listing) -> str:
+    from marketplace.services.cart import cart_add
+
+    if not buyer.cart_items.exists():
+        cart_add(buyer=buyer, listing=listing, quantity=1)
+    client = web(buyer)
+    return client.get(f"/checkout/{listing.shop_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def _offered(html: str) -> list[int]:
+    import re
+
+    return [int(n) for n in re.findall(r'name="payment_installments" value="(\d+)"', html)]
+
+
+def test_checkout_offers_the_active_instalment_products(buyer_with_line, listing):
+    from credit.models import InstallmentProduct
+
+    assert _offered(_checkout_options(buyer_with_line, listing)) == [3, 6, 12]
+
+    six = InstallmentProduct.objects.get(count=6)
+    six.active = False
+    six.save()  # as the admin does: saving forgets the cached product list
+    InstallmentProduct.objects.create(count=24, fee_rate="0.1400")
+    html = _checkout_options(buyer_with_line, listing)
+
+    assert _offered(html) == [3, 12, 24]
+    assert "24 monthly instalments" in html and 'id="credit-quote-24"' in html
+    assert "6 monthly instalments" not in html
+    assert 'value="3" checked' in html  # the first offer is chosen until the buyer picks another
+
+
+def test_checkout_without_any_instalment_product_says_so(buyer_with_line, listing):
+    from credit.models import InstallmentProduct
+
+    for product in InstallmentProduct.objects.all():
+        product.active = False
+        product.save()
+
+    html = _checkout_options(buyer_with_line, listing)
+
+    assert _offered(html) == []
+    assert "Instalments are not offered at the moment." in html

@@ -149,3 +149,77 @@ def test_pages_and_messages_speak_chinese_by_default(received_order, open_case, 
     client.force_login(merchant)
     html = client.get(f"/after-sales/{case.pk}/").content.decode()
     assert "待商家处理" in html and "处理记录" in html
+
+
+# --- the merchant's shop dashboard (marketplace page, cases through marketplace.hooks) --------------
+def _dashboard_case_rows(html: str) -> list[str]:
+    section = html[html.index('id="cases-title"'):]
+    section = section[:section.index("</section>")]
+    return [part.split('"')[0] for part in section.split('href="/after-sales/')[1:]]
+
+
+def test_merchant_dashboard_lists_open_cases_with_their_deadlines(clock, browser, buyer, merchant, other_buyer,
+                                                                  make_order, open_case, other_shop,
+                                                                  make_listing, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils.timezone import localtime
+
+    from protection.services.cases import case_approve, case_withdraw
+    from protection.services.returns import return_ship
+
+    respond = open_case(make_order("received"))                                    # respond by T0 + 48 h
+    clock.shift(timedelta(hours=1))
+    to_return = case_approve(actor=merchant, case=open_case(make_order("received")))  # buyer returns by + 7 d
+    to_confirm = open_case(make_order("received"))
+    case_approve(actor=merchant, case=to_confirm)
+    to_confirm = return_ship(actor=buyer, case=to_confirm, carrier="SF", tracking_number="SF1")  # confirm by
+    case_withdraw(actor=buyer, case=open_case(make_order("received")))              # closed: not listed
+    elsewhere = make_listing(shop=other_shop, title="Kettle")
+    open_case(make_order("received", item=elsewhere))                               # another shop's case
+
+    client = browser(merchant)
+    with django_assert_max_num_queries(11):
+        html = client.get("/merchant/").content.decode()
+
+    # The merchant's move first (soonest deadline first), then the buyer's.
+    assert _dashboard_case_rows(html) == [f"{respond.pk}/", f"{to_confirm.pk}/", f"{to_return.pk}/"]
+    assert "Respond by" in html and "Confirm the return by" in html and "Buyer returns by" in html
+    to_return.refresh_from_db()
+    assert f"{localtime(to_return.return_ship_by):%Y-%m-%d %H:%M}" == "2026-03-09 11:00"  # 7 days from approval
+    assert f"{localtime(respond.respond_by):%Y-%m-%d %H:%M}" == "2026-03-04 10:00"
+    assert "2026-03-09 11:00" in html and "2026-03-04 10:00" in html
+    assert "Kettle" not in html
+    assert ">3</strong>" in html  # the count in "at a glance"
+
+
+def test_merchant_dashboard_query_count_does_not_grow_with_cases(browser, merchant, make_order, open_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = browser(merchant)
+    counts = []
+    for extra in (1, 6):
+        for _ in range(extra):
+            open_case(make_order("received"))
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/merchant/").content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert len(_dashboard_case_rows(html)) == 5
+    assert "See all 7 open cases" in html
+
+
+def test_merchant_dashboard_in_chinese_shows_the_deadline_labels(browser, merchant, received_order, open_case):
+    open_case(received_order)
+    client = Client()
+    client.force_login(merchant)
+    html = client.get("/merchant/").content.decode()
+    assert "进行中的售后" in html and "答复截止" in html and "退货退款" in html
+    assert 'data-day-unit="天"' in html
+
+
+def test_merchant_dashboard_without_cases_says_so(browser, merchant, shop):
+    html = browser(merchant).get("/merchant/").content.decode()
+    assert "No open cases: nothing is waiting on you." in html
+    assert "countdown" not in html

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core import demo
+from core.progress import add_progress_argument, progress_for
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DEBUG off. The demo logins have published passwords: never on a real site.",
         )
+        add_progress_argument(parser)
 
     def handle(self, *args, allow_production=False, **options):
         if not settings.DEBUG and not allow_production:
@@ -27,12 +29,21 @@ class Command(BaseCommand):
                 "(or --allow-production on a throw-away installation)."
             )
         started = time.monotonic()
+        bar = progress_for(self, options, label_width=24, indent="  ")
+        out = bar.above() if bar else self.stdout  # the apps' lines go above the bar
+
+        steps = {"total": 0}
 
         def progress(number, total, name):
-            self.stdout.write(self.style.MIGRATE_HEADING(f"  [{number}/{total}] {name}"))
+            out.write(self.style.MIGRATE_HEADING(f"  [{number}/{total}] {name}"))
+            steps["total"] = total
+            if bar:
+                bar(name, number - 1, total)
 
         self.stdout.write(self.style.MIGRATE_HEADING("Demo data:"))
-        report = demo.seed_all(stdout=self.stdout, progress=progress)
+        report = demo.seed_all(stdout=out, progress=progress)
+        if bar and bar.tty:  # in a log the step lines above say it all
+            bar.finish("demo data", steps["total"])
         if report.skipped_apps:
             self.stdout.write(f"  (no demo data yet in: {', '.join(report.skipped_apps)})")
         self.stdout.write(self.style.SUCCESS(f"  Demo data ready in {time.monotonic() - started:.1f} s."))

@@ -41,6 +41,7 @@ from django.db.models.functions import Cast
 from encrypted_model_fields.fields import EncryptedMixin
 
 from core.fields import UndecryptableValue
+from core.progress import ProgressBar, add_progress_argument
 
 RAW = "_rotation_raw_"
 
@@ -103,12 +104,14 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500, help="Rows per transaction (default 500).")
         parser.add_argument("--check", action="store_true",
                             help="Change nothing; count rows still under an older key and fail if there are any.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar (for logs).")
+        add_progress_argument(parser)
 
     def handle(self, *args, batch_size=500, check=False, no_progress=False, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        self.progress = not no_progress
+        # Without a bar (--no-progress, or not a terminal) each model still leaves one line with its figures.
+        self.bar = ProgressBar(self.stdout, tty=self.stdout.isatty() and not no_progress, indent="  ",
+                               label_width=34)
         fernet = newest_fernet()
         started = time.monotonic()
         models = encrypted_models()
@@ -138,7 +141,8 @@ class Command(BaseCommand):
         total = model._base_manager.count()
         done = stale_rows = 0
         after = None
-        self._bar(label, done, total)
+        if total:
+            self.bar(label, done, total)
         while True:
             try:
                 with transaction.atomic():
@@ -161,18 +165,7 @@ class Command(BaseCommand):
                 break
             after = batch[-1].pk
             done += len(batch)
-            self._bar(label, done, total)
-        self._bar(label, done, max(total, done), final=f"{stale_rows} {'old' if check else 're-encrypted'}")
+            if done < total:
+                self.bar(label, done, total)
+        self.bar.finish(label, done, max(total, done), note=f"{stale_rows} {'old' if check else 're-encrypted'}")
         return done, stale_rows
-
-    def _bar(self, label, done, total, *, final=None):
-        if not self.progress and final is None:
-            return
-        width = 30
-        filled = width if not total else min(width, width * done // total)
-        line = f"  {label:<34} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        if final is not None:
-            self.stdout.write(f"\r{line}  {final}")
-        else:
-            self.stdout.write(f"\r{line}", ending="")
-            self.stdout.flush()

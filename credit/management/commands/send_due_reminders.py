@@ -4,6 +4,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.progress import add_progress_argument, progress_for
 from credit.models.reminders import ReminderPolicy
 from credit.reminders import conf
 from credit.reminders.sweep import reminders_sweep
@@ -22,25 +23,6 @@ def parse_as_of(value: str) -> datetime:
     return parsed
 
 
-class ProgressBar:
-    """A plain-text bar per reminder kind; redrawn in place on a terminal, one line per kind otherwise."""
-
-    width = 30
-
-    def __init__(self, stream, *, tty: bool):
-        self.stream, self.tty = stream, tty
-
-    def __call__(self, kind: str, done: int, total: int | None) -> None:
-        total = total or 0
-        filled = self.width if total == 0 else int(self.width * done / total)
-        line = f"{kind:<12} [{'#' * filled}{'.' * (self.width - filled)}] {done:>9,}/{total:,}"
-        if self.tty:
-            self.stream.write("\r" + line, ending="\n" if done >= total else "")
-            self.stream.flush()
-        elif done >= total:
-            self.stream.write(line)
-
-
 class Command(BaseCommand):
     help = ("Record the repayment reminders due now (or as of --as-of) with their in-site messages and queue "
             "their e-mails and SMS; safe to run any number of times, also while beat runs it.")
@@ -49,14 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", help="ISO date-time to run as of (Asia/Shanghai if naive; "
                                                          "a bare date means that day at the end of quiet hours).")
         parser.add_argument("--chunk-size", type=int, default=None, help="Instalments per transaction.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         as_of = parse_as_of(options["as_of"]) if options["as_of"] else timezone.now()
         local = as_of.astimezone(conf.time_zone())
         self.stdout.write(f"Reminder sweep as of {local:%Y-%m-%d %H:%M} (Asia/Shanghai)")
-        tty = self.stdout.isatty()
-        progress = None if options["no_progress"] else ProgressBar(self.stdout, tty=tty)
+        progress = progress_for(self, options)
         result = reminders_sweep(as_of=as_of, progress=progress, chunk=options["chunk_size"])
         if result.day is None:
             self.stdout.write("Nothing due yet: that moment is before the end of quiet hours (or reminders are "

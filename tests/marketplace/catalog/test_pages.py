@@ -436,3 +436,43 @@ def test_merchant_pages_link_to_orders_and_money(browser, shop):
 
     assert reverse("orders:merchant-orders") in html
     assert reverse("orders:merchant-balance") in html
+
+
+def test_dashboard_shows_cases_only_when_an_app_provides_them(browser, shop, monkeypatch):
+    from marketplace import hooks
+
+    monkeypatch.setattr(hooks, "_shop_case_providers", {})
+    html = browser("merchant").get(reverse("merchant-dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Open after-sales cases" not in html
+
+
+def test_shop_open_cases_merges_providers_merchants_move_first_soonest_first(shop, monkeypatch):
+    from datetime import UTC, datetime
+
+    from marketplace import hooks
+
+    def at(day):
+        return datetime(2026, 3, day, tzinfo=UTC)
+
+    def first(shop, *, limit):
+        return hooks.ShopCases(total=3, list_url="/first/", rows=[
+            hooks.ShopCase(url="/a", reference="#a", item="", request="", status="", deadline=at(9)),
+            hooks.ShopCase(url="/b", reference="#b", item="", request="", status="", deadline=at(5),
+                           merchants_move=True),
+            hooks.ShopCase(url="/c", reference="#c", item="", request="", status="")])
+
+    def second(shop, *, limit):
+        return hooks.ShopCases(total=1, list_url="/second/", rows=[
+            hooks.ShopCase(url="/d", reference="#d", item="", request="", status="", deadline=at(7),
+                           merchants_move=True)])
+
+    monkeypatch.setattr(hooks, "_shop_case_providers", {})
+    hooks.register_shop_cases("first", first)
+    hooks.register_shop_cases("second", second)
+
+    cases = hooks.shop_open_cases(shop, limit=3)
+
+    assert cases.total == 4
+    assert [row.url for row in cases.rows] == ["/b", "/d", "/a"]
+    assert cases.list_url == "/first/"

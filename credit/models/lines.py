@@ -109,12 +109,15 @@ class CreditEvent(models.Model):
         UNFROZEN = "unfrozen", _("Line unfrozen")
         REFUNDED = "refunded", _("Plan refunded")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_events")
+    # No single-column indexes on user and installment: the (user, kind) index and the unique
+    # (installment, kind) index serve those lookups, and the overdue sweep inserts these rows in bulk.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_events",
+                             db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     plan = models.ForeignKey("credit.InstallmentPlan", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="credit_events")
     installment = models.ForeignKey("credit.Installment", null=True, blank=True, on_delete=models.CASCADE,
-                                    related_name="credit_events")
+                                    related_name="credit_events", db_index=False)
     detail = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 

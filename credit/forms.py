@@ -3,6 +3,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from credit.models import IncomeBand, Relation, Repayment
 
@@ -47,8 +48,8 @@ class ApplicationForm(forms.Form):
 
 
 class RepayForm(forms.Form):
-    mode = forms.ChoiceField(label=_("Pay"), choices=Repayment.Mode.choices, widget=forms.RadioSelect,
-                             initial=Repayment.Mode.NEXT)
+    mode = forms.ChoiceField(label=pgettext_lazy("repayment mode", "Pay"), choices=Repayment.Mode.choices,
+                             widget=forms.RadioSelect, initial=Repayment.Mode.NEXT)
     amount = forms.DecimalField(label=_("Amount (with “an amount”)"), required=False, max_digits=14,
                                 decimal_places=2, min_value=0.01)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, max_length=64)

@@ -15,7 +15,7 @@ class InstallmentPaymentMethod(PaymentMethod):
     checkout_template = "credit/_checkout.html"
 
     def validate_options(self, options: dict) -> dict:
-        return {"installments": quotes.product_for((options or {}).get("installments")).count}
+        return {"installments": quotes.product_for((options or {}).get("installments"), cached=True).count}
 
     def checkout(self, *, order, buyer, options: dict, context: dict) -> None:
         plans.plan_create(order=order, buyer=buyer, count=options["installments"], context=context)

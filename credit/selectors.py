@@ -9,7 +9,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from core.money import ZERO
-from credit.models import CreditEvent, CreditLine, Installment, InstallmentPlan, InstallmentProduct, Statement
+from credit.models import (
+    CreditEvent,
+    CreditLine,
+    CreditTerms,
+    Installment,
+    InstallmentPlan,
+    InstallmentProduct,
+    Statement,
+)
 from credit.models.plans import UNPAID
 
 # Every listing card asks for the "from ¥X / month" teaser, which needs the active products: cache them.
@@ -33,6 +41,35 @@ def products_active() -> list[InstallmentProduct]:
 @receiver(post_delete, sender=InstallmentProduct, dispatch_uid="credit.products_active.deleted")
 def _forget_products(**kwargs) -> None:
     cache.delete(PRODUCTS_CACHE_KEY)
+
+
+# Every credit checkout records the versions of the terms in force; they change a few times a year. The cache
+# holds every version's (kind, version, published) — no text — so which one is current is decided at each
+# call with the current time (a version published for later takes effect on time), and saving or deleting
+# a version clears it.
+TERMS_CACHE_KEY = "credit:terms_versions:v1"
+TERMS_CACHE_SECONDS = 300
+
+
+def current_terms_versions(now=None) -> dict[str, str]:
+    """The version of each kind of terms in force at ``now``: ``{"terms": "2026-01", "privacy": ...}``."""
+    rows = cache.get(TERMS_CACHE_KEY)
+    if rows is None:
+        rows = list(CreditTerms.objects.order_by("kind", "-published", "-pk").values_list("kind", "version",
+                                                                                          "published"))
+        cache.set(TERMS_CACHE_KEY, rows, TERMS_CACHE_SECONDS)
+    now = now or timezone.now()
+    current: dict[str, str] = {}
+    for kind, version, published in rows:  # newest first within each kind
+        if published <= now and kind not in current:
+            current[kind] = version
+    return current
+
+
+@receiver(post_save, sender=CreditTerms, dispatch_uid="credit.terms_versions.saved")
+@receiver(post_delete, sender=CreditTerms, dispatch_uid="credit.terms_versions.deleted")
+def _forget_terms(**kwargs) -> None:
+    cache.delete(TERMS_CACHE_KEY)
 
 
 def line_for(user) -> CreditLine | None:

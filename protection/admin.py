@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.errors import DomainError
 from protection.models import (
@@ -83,7 +84,7 @@ class RulingForm(forms.Form):
 
 
 class SuspensionForm(forms.Form):
-    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=365, initial=90)
+    days = forms.IntegerField(label=pgettext_lazy("duration", "Days"), min_value=1, max_value=365, initial=90)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("The buyer is told this."))
 

@@ -46,12 +46,13 @@ class CreditApplication(models.Model):
         ApplicationStatus.DECLINED: {ApplicationStatus.APPROVED, ApplicationStatus.DECLINED},
     }
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_applications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="credit_applications")
     real_name = EncryptedCharField(_("real name"), max_length=100)
     id_number = EncryptedCharField(_("ID number"), max_length=32)
-    id_number_index = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_index = models.CharField(_("ID number index"), max_length=64, db_index=True, editable=False)
     phone = EncryptedCharField(_("mobile phone"), max_length=32)
-    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    phone_index = models.CharField(_("phone index"), max_length=64, db_index=True, editable=False)
     income_band = models.CharField(_("monthly income"), max_length=16, choices=IncomeBand.choices)
     terms_version = models.CharField(_("credit terms version consented to"), max_length=32)
     privacy_version = models.CharField(_("privacy notice version consented to"), max_length=32)
@@ -99,17 +100,23 @@ class CreditApplication(models.Model):
 
 
 class ApplicationStatusChange(models.Model):
-    application = models.ForeignKey(CreditApplication, on_delete=models.CASCADE, related_name="status_changes")
-    old_status = models.CharField(max_length=16, choices=ApplicationStatus.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=ApplicationStatus.choices)
-    old_limit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    new_limit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="status_changes")
+    old_status = models.CharField(_("old status"), max_length=16, choices=ApplicationStatus.choices, blank=True)
+    new_status = models.CharField(_("new status"), max_length=16, choices=ApplicationStatus.choices)
+    old_limit_amount = models.DecimalField(_("old limit amount"), max_digits=14, decimal_places=2, null=True,
+                                           blank=True)
+    new_limit_amount = models.DecimalField(_("new limit amount"), max_digits=14, decimal_places=2, null=True,
+                                           blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
                               related_name="+")
-    reason = models.CharField(max_length=2000, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=2000, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("application status change")
+        verbose_name_plural = _("application status changes")
         ordering = ["created", "pk"]
 
     def __str__(self):
@@ -119,7 +126,8 @@ class ApplicationStatusChange(models.Model):
 class EmergencyContact(models.Model):
     """Optional; encrypted; never messaged by the system and never an input to underwriting."""
 
-    application = models.ForeignKey(CreditApplication, on_delete=models.CASCADE, related_name="emergency_contacts")
+    application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="emergency_contacts")
     name = EncryptedCharField(_("name"), max_length=100)
     phone = EncryptedCharField(_("mobile phone"), max_length=32)
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)

@@ -31,8 +31,10 @@ class CreditLine(models.Model):
         OVERDUE = "overdue", _("An instalment is overdue")
         STAFF = "staff", _("Frozen by staff")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_line")
-    application = models.ForeignKey("credit.CreditApplication", null=True, blank=True, on_delete=models.SET_NULL,
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                                related_name="credit_line")
+    application = models.ForeignKey("credit.CreditApplication", verbose_name=_("application"), null=True, blank=True,
+                                    on_delete=models.SET_NULL,
                                     related_name="+")
     limit_amount = models.DecimalField(_("limit"), max_digits=14, decimal_places=2)
     used_amount = models.DecimalField(_("used"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
@@ -41,7 +43,7 @@ class CreditLine(models.Model):
     frozen_reason = models.CharField(_("frozen because"), max_length=16, choices=FrozenReason.choices,
                                      blank=True, default="")
     created = models.DateTimeField(_("opened"), auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("credit line")
@@ -75,16 +77,19 @@ class CreditLineEvent(models.Model):
         CLOSED = "closed", _("Closed")
         REOPENED = "reopened", _("Reopened")
 
-    line = models.ForeignKey(CreditLine, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    old_status = models.CharField(max_length=16, choices=LineStatus.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=LineStatus.choices, blank=True)
-    old_limit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    new_limit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    line = models.ForeignKey(CreditLine, verbose_name=_("credit line"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    old_status = models.CharField(_("old status"), max_length=16, choices=LineStatus.choices, blank=True)
+    new_status = models.CharField(_("new status"), max_length=16, choices=LineStatus.choices, blank=True)
+    old_limit_amount = models.DecimalField(_("old limit amount"), max_digits=14, decimal_places=2, null=True,
+                                           blank=True)
+    new_limit_amount = models.DecimalField(_("new limit amount"), max_digits=14, decimal_places=2, null=True,
+                                           blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
                               related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["created", "pk"]
@@ -109,14 +114,17 @@ class CreditEvent(models.Model):
         UNFROZEN = "unfrozen", _("Line unfrozen")
         REFUNDED = "refunded", _("Plan refunded")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    plan = models.ForeignKey("credit.InstallmentPlan", null=True, blank=True, on_delete=models.CASCADE,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                              related_name="credit_events")
-    installment = models.ForeignKey("credit.Installment", null=True, blank=True, on_delete=models.CASCADE,
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    plan = models.ForeignKey("credit.InstallmentPlan", verbose_name=_("plan"), null=True, blank=True,
+                             on_delete=models.CASCADE,
+                             related_name="credit_events")
+    installment = models.ForeignKey("credit.Installment", verbose_name=_("installment"), null=True, blank=True,
+                                    on_delete=models.CASCADE,
                                     related_name="credit_events")
-    detail = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created", "-pk"]

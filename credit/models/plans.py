@@ -31,10 +31,14 @@ class InstallmentPlan(models.Model):
         BUYER = "buyer", _("Buyer")
         MERCHANT = "merchant", _("Merchant (interest-free)")
 
-    order = models.OneToOneField("marketplace.Order", on_delete=models.PROTECT, related_name="installment_plan")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="installment_plans")
-    line = models.ForeignKey("credit.CreditLine", on_delete=models.PROTECT, related_name="plans")
-    product = models.ForeignKey("credit.InstallmentProduct", null=True, on_delete=models.SET_NULL, related_name="+")
+    order = models.OneToOneField("marketplace.Order", verbose_name=_("order"), on_delete=models.PROTECT,
+                                 related_name="installment_plan")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"), on_delete=models.PROTECT,
+                              related_name="installment_plans")
+    line = models.ForeignKey("credit.CreditLine", verbose_name=_("credit line"), on_delete=models.PROTECT,
+                             related_name="plans")
+    product = models.ForeignKey("credit.InstallmentProduct", verbose_name=_("product"), null=True,
+                                on_delete=models.SET_NULL, related_name="+")
     count = models.PositiveSmallIntegerField(_("instalments"))
     fee_rate = models.DecimalField(_("total fee rate"), max_digits=6, decimal_places=4)
     fee_payer = models.CharField(_("fee paid by"), max_length=16, choices=FeePayer.choices, default=FeePayer.BUYER)
@@ -50,9 +54,9 @@ class InstallmentPlan(models.Model):
     # The quote the buyer accepted, as shown: amounts, dates, rate, versions. No personal data.
     agreement = models.JSONField(_("agreement"), default=dict)
     paused = models.BooleanField(_("paused (after-sales case open)"), default=False)
-    paused_since = models.DateField(null=True, blank=True)
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
     purchase_date = models.DateField(_("purchased on"))
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -74,15 +78,19 @@ class InstallmentPlan(models.Model):
 
 
 class PlanStatusChange(models.Model):
-    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="status_changes")
-    old_status = models.CharField(max_length=16, choices=PlanStatus.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=PlanStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    plan = models.ForeignKey(InstallmentPlan, verbose_name=_("plan"), on_delete=models.CASCADE,
+                             related_name="status_changes")
+    old_status = models.CharField(_("old status"), max_length=16, choices=PlanStatus.choices, blank=True)
+    new_status = models.CharField(_("new status"), max_length=16, choices=PlanStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
                               related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("plan status change")
+        verbose_name_plural = _("plan status changes")
         ordering = ["created", "pk"]
 
     def __str__(self):
@@ -109,24 +117,27 @@ class Installment(models.Model):
         D61_90 = "61_90", _("61–90 days")
         D90_PLUS = "90_plus", _("More than 90 days")
 
-    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="installments")
+    plan = models.ForeignKey(InstallmentPlan, verbose_name=_("plan"), on_delete=models.CASCADE,
+                             related_name="installments")
     number = models.PositiveSmallIntegerField(_("number"))
     due_date = models.DateField(_("due"))
     # Overdue days count from here: the due date, moved on by days the plan was paused after it.
-    clock_date = models.DateField()
+    clock_date = models.DateField(_("overdue counted from"))
     principal_amount = models.DecimalField(_("principal"), max_digits=14, decimal_places=2)
     fee_amount = models.DecimalField(_("fee"), max_digits=14, decimal_places=2)
     penalty_amount = models.DecimalField(_("penalty"), max_digits=14, decimal_places=2, default=ZERO)
-    paid_principal_amount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    paid_fee_amount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    paid_penalty_amount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    paid_principal_amount = models.DecimalField(_("paid principal amount"), max_digits=14, decimal_places=2,
+                                                default=ZERO)
+    paid_fee_amount = models.DecimalField(_("paid fee amount"), max_digits=14, decimal_places=2, default=ZERO)
+    paid_penalty_amount = models.DecimalField(_("paid penalty amount"), max_digits=14, decimal_places=2, default=ZERO)
     status = models.CharField(_("status"), max_length=16, choices=InstallmentStatus.choices,
                               default=InstallmentStatus.SCHEDULED)
     paused = models.BooleanField(_("paused"), default=False)
     bucket = models.CharField(_("delinquency bucket"), max_length=8, choices=Bucket.choices, blank=True, default="")
-    penalty_accrued_days = models.PositiveIntegerField(default=0, help_text=_("Overdue days already charged for."))
-    reported_late = models.BooleanField(default=False)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    penalty_accrued_days = models.PositiveIntegerField(_("penalty accrued days"), default=0,
+                                                       help_text=_("Overdue days already charged for."))
+    reported_late = models.BooleanField(_("reported late"), default=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "number"]

@@ -14,7 +14,7 @@ class InstallmentProduct(models.Model):
     fee_rate = models.DecimalField(_("total fee rate"), max_digits=6, decimal_places=4,
                                    help_text=_("Share of the financed amount, e.g. 0.0750 for 7.5 %."))
     active = models.BooleanField(_("offered"), default=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         ordering = ["count"]
@@ -42,10 +42,10 @@ class CreditTerms(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     version = models.CharField(_("version"), max_length=32)
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    text_zh = models.TextField()
-    text_en = models.TextField()
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    text_zh = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"))
     published = models.DateTimeField(_("published"), db_index=True)
 
     class Meta:

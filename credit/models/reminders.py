@@ -62,7 +62,7 @@ class ReminderPolicy(models.Model):
                                  help_text=_("…until here; a reminder falling inside waits for the morning."))
     email_enabled = models.BooleanField(_("e-mail channel"), default=True)
     sms_enabled = models.BooleanField(_("SMS channel"), default=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("reminder policy")
@@ -94,9 +94,11 @@ class Reminder(models.Model):
     """One reminder of one kind for one instalment, with its in-site message (written in the same transaction)."""
 
     # Indexed by the unique (installment, kind) below: no index of its own (one less to write per row).
-    installment = models.ForeignKey("credit.Installment", on_delete=models.CASCADE, related_name="reminders",
+    installment = models.ForeignKey("credit.Installment", verbose_name=_("installment"), on_delete=models.CASCADE,
+                                    related_name="reminders",
                                     db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+",
                              help_text=_("The buyer: the only recipient of a reminder."))
     kind = models.CharField(_("kind"), max_length=16)
     offset_days = models.SmallIntegerField(_("days from the due date"))
@@ -131,22 +133,23 @@ class DeliveryStatus(models.TextChoices):
 class ReminderDelivery(models.Model):
     """A reminder going out by e-mail or SMS: status, attempts and the last error, for staff."""
 
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), on_delete=models.CASCADE,
+                                 related_name="deliveries", db_index=False)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=8, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     not_before = models.DateTimeField(_("not before"), null=True, blank=True,
                                       help_text=_("Held until the end of quiet hours."))
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim = models.CharField(max_length=32, blank=True, default="",
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim = models.CharField(_("claim token"), max_length=32, blank=True, default="",
                              help_text=_("Token of the task sending it now; only that task may mark it sent."))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True, default="")
     last_error = models.CharField(_("last error"), max_length=500, blank=True, default="")
     created = models.DateTimeField(_("created"), default=timezone.now)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -15,20 +15,24 @@ class Repayment(models.Model):
         AMOUNT = "amount", _("An amount")
         PAYOFF = "payoff", _("Pay off early")
 
-    plan = models.ForeignKey("credit.InstallmentPlan", on_delete=models.PROTECT, related_name="repayments")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="repayments")
+    plan = models.ForeignKey("credit.InstallmentPlan", verbose_name=_("plan"), on_delete=models.PROTECT,
+                             related_name="repayments")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"), on_delete=models.PROTECT,
+                              related_name="repayments")
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    principal_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    fee_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    penalty_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    principal_amount = models.DecimalField(_("principal amount"), max_digits=14, decimal_places=2,
+                                           default=Decimal("0.00"))
+    fee_amount = models.DecimalField(_("fee amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    penalty_amount = models.DecimalField(_("penalty amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    refunded_amount = models.DecimalField(_("refunded amount"), max_digits=14, decimal_places=2,
+                                          default=Decimal("0.00"))
     # [{"number", "principal", "fee", "penalty", "amount"}] as strings, per instalment.
-    allocations = models.JSONField(default=list)
-    provider = models.CharField(max_length=32, default="sandbox")
-    provider_ref = models.CharField(max_length=64)
-    idempotency_key = models.CharField(max_length=300, unique=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    allocations = models.JSONField(_("allocations"), default=list)
+    provider = models.CharField(_("provider"), max_length=32, default="sandbox")
+    provider_ref = models.CharField(_("provider reference"), max_length=64)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=300, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -50,18 +54,20 @@ class Repayment(models.Model):
 class CreditRefund(models.Model):
     """What a marketplace refund did to a plan: principal removed, fees cancelled, money returned."""
 
-    plan = models.ForeignKey("credit.InstallmentPlan", on_delete=models.PROTECT, related_name="refunds")
-    refund = models.OneToOneField("marketplace.Refund", null=True, blank=True, on_delete=models.PROTECT,
+    plan = models.ForeignKey("credit.InstallmentPlan", verbose_name=_("plan"), on_delete=models.PROTECT,
+                             related_name="refunds")
+    refund = models.OneToOneField("marketplace.Refund", verbose_name=_("refund"), null=True, blank=True,
+                                  on_delete=models.PROTECT,
                                   related_name="credit_refund")
-    key = models.CharField(max_length=200, unique=True)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    principal_removed_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    fee_cancelled_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    returned_principal_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    returned_fee_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    returned_penalty_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    provider_refs = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    principal_removed_amount = models.DecimalField(_("principal removed amount"), max_digits=14, decimal_places=2)
+    fee_cancelled_amount = models.DecimalField(_("fee cancelled amount"), max_digits=14, decimal_places=2)
+    returned_principal_amount = models.DecimalField(_("returned principal amount"), max_digits=14, decimal_places=2)
+    returned_fee_amount = models.DecimalField(_("returned fee amount"), max_digits=14, decimal_places=2)
+    returned_penalty_amount = models.DecimalField(_("returned penalty amount"), max_digits=14, decimal_places=2)
+    provider_refs = models.JSONField(_("provider references"), default=list, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("refund onto a plan")
@@ -84,7 +90,8 @@ class CreditRefund(models.Model):
 class Statement(models.Model):
     """A credit line's monthly statement (账单): balances and movements of one calendar month."""
 
-    line = models.ForeignKey("credit.CreditLine", on_delete=models.CASCADE, related_name="statements")
+    line = models.ForeignKey("credit.CreditLine", verbose_name=_("credit line"), on_delete=models.CASCADE,
+                             related_name="statements")
     period = models.DateField(_("month"), help_text=_("First day of the month."))
     opening_balance_amount = models.DecimalField(_("opening balance"), max_digits=14, decimal_places=2)
     new_principal_amount = models.DecimalField(_("new purchases"), max_digits=14, decimal_places=2)
@@ -95,9 +102,9 @@ class Statement(models.Model):
     refunds_amount = models.DecimalField(_("refunds"), max_digits=14, decimal_places=2)
     closing_balance_amount = models.DecimalField(_("closing balance"), max_digits=14, decimal_places=2)
     # [{"date", "kind", "description", "amount"}] and [{"plan", "number", "due_date", "amount"}]: no personal data.
-    lines = models.JSONField(default=list, blank=True)
-    next_dues = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    lines = models.JSONField(_("statement lines"), default=list, blank=True)
+    next_dues = models.JSONField(_("upcoming instalments"), default=list, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-period", "-pk"]
@@ -119,8 +126,12 @@ class Statement(models.Model):
 class CreditJobLock(models.Model):
     """A row per scheduled job, locked while it runs, so concurrent runs of a sweep take turns."""
 
-    name = models.CharField(max_length=64, unique=True)
-    last_run_on = models.DateField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    last_run_on = models.DateField(_("last run on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("credit job lock")
+        verbose_name_plural = _("credit job locks")
 
     def __str__(self):
         return self.name

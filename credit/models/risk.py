@@ -26,7 +26,7 @@ class RiskSettings(models.Model):
     min_signals_to_reject = models.PositiveSmallIntegerField(_("signals needed to reject"), default=3)
     repeat_cash_out_threshold = models.PositiveSmallIntegerField(
         _("confirmed cash-outs that make a shop a repeat offender"), default=2)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("risk thresholds")
@@ -54,7 +54,7 @@ class RiskRule(models.Model):
     weight = models.PositiveSmallIntegerField(_("weight (points)"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     description = models.CharField(_("what it looks for"), max_length=300, blank=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -136,16 +136,18 @@ class RiskAssessment(models.Model):
 class CheckoutFingerprint(models.Model):
     """What a credit checkout came from: device and IP, and the delivery phone and address as blind indexes."""
 
-    order = models.OneToOneField("marketplace.Order", on_delete=models.CASCADE, related_name="checkout_fingerprint")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    shop = models.ForeignKey("marketplace.Shop", on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField("marketplace.Order", verbose_name=_("order"), on_delete=models.CASCADE,
+                                 related_name="checkout_fingerprint")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"), on_delete=models.CASCADE,
+                              related_name="+")
+    shop = models.ForeignKey("marketplace.Shop", verbose_name=_("shop"), on_delete=models.CASCADE, related_name="+")
     device_hash = models.CharField(_("device (hashed)"), max_length=64, blank=True)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     ip_public = models.BooleanField(_("public IP"), default=False,
                                     help_text=_("Loopback and private addresses are stored but are no signal."))
-    phone_index = models.CharField(max_length=64, blank=True)
-    address_index = models.CharField(max_length=64, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    phone_index = models.CharField(_("phone index"), max_length=64, blank=True)
+    address_index = models.CharField(_("address index"), max_length=64, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -163,12 +165,13 @@ class CheckoutFingerprint(models.Model):
 class DeviceSighting(models.Model):
     """A user seen on a device from an IP (recorded by the risk middleware): for shared-device and IP signals."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    device_hash = models.CharField(max_length=64, blank=True)
-    ip = models.CharField(max_length=45, blank=True)
-    ip_public = models.BooleanField(default=False)
-    first_seen = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    device_hash = models.CharField(_("device (hashed)"), max_length=64, blank=True)
+    ip = models.CharField(_("IP"), max_length=45, blank=True)
+    ip_public = models.BooleanField(_("public IP"), default=False)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
 
     class Meta:
         verbose_name = _("device sighting")

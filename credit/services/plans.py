@@ -11,8 +11,9 @@ from core.money import ZERO
 from credit import errors, risk
 from credit.models import CreditLine, Installment, InstallmentPlan, PlanStatus
 from credit.models.plans import UNPAID
+from credit.selectors import current_terms_versions
 from credit.services.lines import line_draw, line_lock
-from credit.services.quotes import current_terms, product_for, quote_build
+from credit.services.quotes import product_for, quote_build
 from credit.services.transitions import transition
 from ledger import accounts
 from ledger.services import post
@@ -43,23 +44,24 @@ def plan_create(*, order, buyer, count, context: dict | None = None) -> Installm
     """
     product = product_for(count)
     merchant_pays_fee = _check_listings(order)
-    line_id = CreditLine.objects.filter(user=buyer).values_list("pk", flat=True).first()
-    if line_id is None:
+    # The buyer's line, locked (one line per buyer): concurrent checkouts of one buyer take turns here.
+    line = CreditLine.objects.select_for_update(of=("self",)).filter(user=buyer).first()
+    if line is None:
         raise DomainError(errors.NO_CREDIT_LINE, _("Apply for a credit line first."), reasons=["no_credit_line"])
     amount = order.total_amount
     today = timezone.localdate()
-    quote = quote_build(amount=amount, count=product.count, start=today, merchant_pays_fee=merchant_pays_fee)
-    line = line_lock(line_id)
+    quote = quote_build(amount=amount, count=product.count, start=today, merchant_pays_fee=merchant_pays_fee,
+                        product=product)
     line_draw(line, amount)  # raises credit_line_frozen / insufficient_credit, nothing drawn
     decision = risk.score_checkout(order, context or {})
     if decision.outcome == risk.REJECT:
         raise DomainError(errors.RISK_REJECTED, _("This order cannot be paid with credit."),
                           reasons=decision.reasons or ["risk_rejected"])
-    terms = current_terms()
+    terms = current_terms_versions()
     agreement = {
         **quote,
-        "terms_version": terms["terms"].version if "terms" in terms else "",
-        "privacy_version": terms["privacy"].version if "privacy" in terms else "",
+        "terms_version": terms.get("terms", ""),
+        "privacy_version": terms.get("privacy", ""),
         "refund_policy": "full_refund_returns_all_paid;partial_refund_from_last_instalment_fees_pro_rata",
         "accepted_at": timezone.now().isoformat(),
     }

@@ -18,15 +18,23 @@ def products_active() -> list[InstallmentProduct]:
     return cached()
 
 
-def product_for(count) -> InstallmentProduct:
-    """The active product with ``count`` instalments, or the stable ``unsupported_installments`` error."""
-    counts = [p.count for p in products_active()]
+def product_for(count, *, cached: bool = False) -> InstallmentProduct:
+    """The active product with ``count`` instalments, or the stable ``unsupported_installments`` error.
+
+    ``cached=True`` answers from the cached active products (no query): enough to check a request's
+    options; the checkout itself prices the plan with the product read from the database.
+    """
+    active = products_active()
+    counts = [p.count for p in active]
     if isinstance(count, bool) or not isinstance(count, int):
         try:
             count = int(str(count).strip())
         except (TypeError, ValueError):
             count = None
-    product = InstallmentProduct.objects.filter(active=True, count=count).first() if count else None
+    if cached:
+        product = next((p for p in active if p.count == count), None) if count else None
+    else:
+        product = InstallmentProduct.objects.filter(active=True, count=count).first() if count else None
     if product is None:
         message = _("Choose %(counts)s instalments.") % {"counts": "/".join(str(c) for c in counts)}
         raise DomainError(errors.UNSUPPORTED_INSTALLMENTS, message, fields={"installments": [message]},
@@ -50,7 +58,7 @@ def merchant_pays(listing) -> bool:
 
 
 def quote_build(*, amount: Decimal, count, listing=None, start: date | None = None,
-                merchant_pays_fee: bool | None = None) -> dict:
+                merchant_pays_fee: bool | None = None, product: InstallmentProduct | None = None) -> dict:
     """Everything the buyer must see before confirming; also stored as the plan's agreement.
 
     When the merchant pays the fee (免息), the buyer's instalments carry no fee and the APR is 0.00.
@@ -60,7 +68,8 @@ def quote_build(*, amount: Decimal, count, listing=None, start: date | None = No
     if not isinstance(amount, Decimal) or amount <= 0 or amount != quantize(amount):
         raise DomainError(core_errors.VALIDATION_ERROR, _("Enter an amount above zero with at most two decimals."),
                           fields={"amount": [_("Enter an amount above zero with at most two decimals.")]})
-    product = product_for(count)
+    if product is None or product.count != count:
+        product = product_for(count)
     start = start or timezone.localdate()
     if merchant_pays_fee is None:
         merchant_pays_fee = merchant_pays(listing)

@@ -27,7 +27,7 @@ class User(AbstractUser):
     """
 
     phone = EncryptedCharField(_("mobile phone"), max_length=32, blank=True, default="")
-    phone_index = models.CharField(max_length=64, blank=True, null=True, unique=True, editable=False)
+    phone_index = models.CharField(_("phone index"), max_length=64, blank=True, null=True, unique=True, editable=False)
     real_name = EncryptedCharField(_("real name"), max_length=100, blank=True, default="")
 
     objects = FangxinUserManager()

@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 class Category(models.Model):
     """A product category. Names in both languages; reference data from a data migration."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    position = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_virtual = models.BooleanField(_("virtual goods"), default=False,
                                      help_text=_("Top-up cards, vouchers and other goods with nothing to ship."))
 
@@ -48,8 +49,10 @@ class Listing(models.Model):
         ListingStatus.REMOVED: set(),
     }
 
-    shop = models.ForeignKey("marketplace.Shop", on_delete=models.PROTECT, related_name="listings")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
+    shop = models.ForeignKey("marketplace.Shop", verbose_name=_("shop"), on_delete=models.PROTECT,
+                             related_name="listings")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="listings")
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True, max_length=10000)
     price_amount = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
@@ -63,9 +66,9 @@ class Listing(models.Model):
     installments_available = models.BooleanField(_("instalments offered"), default=False)
     merchant_pays_fee = models.BooleanField(_("merchant pays the instalment fee (interest-free)"), default=False)
     # Title, description and category names, with Chinese split into bigrams, for full-text search.
-    search_document = models.TextField(blank=True, default="", editable=False)
+    search_document = models.TextField(_("search document"), blank=True, default="", editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("listing")
@@ -90,15 +93,17 @@ def listing_image_path(instance, filename):
 
 
 class ListingImage(models.Model):
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=listing_image_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to=listing_image_path, blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to=listing_image_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=listing_image_path, blank=True)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
     alt_text = models.CharField(_("description of the image"), max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("listing image")
+        verbose_name_plural = _("listing images")
         ordering = ["position", "pk"]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.fields import EncryptedCharField
 
@@ -44,7 +45,7 @@ class Shop(models.Model):
     dispute_rate = models.DecimalField(_("dispute rate"), max_digits=5, decimal_places=4, default=Decimal("0"))
     on_time_rate = models.DecimalField(_("on-time shipping rate"), max_digits=5, decimal_places=4,
                                        default=Decimal("1"))
-    reputation_updated = models.DateTimeField(null=True, blank=True)
+    reputation_updated = models.DateTimeField(_("reputation updated"), null=True, blank=True)
     risk_level = models.CharField(_("cash-out risk"), max_length=16, choices=RiskLevel.choices,
                                   default=RiskLevel.NORMAL)
     installments_disabled = models.BooleanField(_("instalments disabled by staff"), default=False)
@@ -68,15 +69,18 @@ class Shop(models.Model):
 
 
 class ShopStatusChange(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_changes")
-    old_status = models.CharField(max_length=16, choices=ShopStatus.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=ShopStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(_("old status"), max_length=16, choices=ShopStatus.choices, blank=True)
+    new_status = models.CharField(_("new status"), max_length=16, choices=ShopStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
                               related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("shop status change")
+        verbose_name_plural = _("shop status changes")
         ordering = ["created", "pk"]
 
     def __str__(self):
@@ -86,12 +90,14 @@ class ShopStatusChange(models.Model):
 class Review(models.Model):
     """A buyer's review of a completed order (one per order)."""
 
-    order = models.OneToOneField("marketplace.Order", on_delete=models.CASCADE, related_name="review")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reviews")
+    order = models.OneToOneField("marketplace.Order", verbose_name=_("order"), on_delete=models.CASCADE,
+                                 related_name="review")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"), on_delete=models.CASCADE,
+                              related_name="reviews")
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="reviews")
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     text = models.TextField(_("review"), blank=True, max_length=2000)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("review")
@@ -112,7 +118,7 @@ class Complaint(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("complaint status", "Open")
         RESOLVED = "resolved", _("Resolved")
 
     class Outcome(models.TextChoices):
@@ -122,23 +128,28 @@ class Complaint(models.Model):
         DEPOSIT_DEDUCTED = "deposit_deducted", _("Deposit deducted")
         SHOP_SUSPENDED = "shop_suspended", _("Shop suspended")
 
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="complaints")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="complaints")
-    order = models.ForeignKey("marketplace.Order", null=True, blank=True, on_delete=models.SET_NULL,
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"), on_delete=models.CASCADE,
                               related_name="complaints")
-    listing = models.ForeignKey("marketplace.Listing", null=True, blank=True, on_delete=models.SET_NULL,
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="complaints")
+    order = models.ForeignKey("marketplace.Order", verbose_name=_("order"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
+                              related_name="complaints")
+    listing = models.ForeignKey("marketplace.Listing", verbose_name=_("listing"), null=True, blank=True,
+                                on_delete=models.SET_NULL,
                                 related_name="complaints")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     description = models.TextField(_("description"), max_length=4000)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN,
                               db_index=True)
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
-    deduction_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    staff_note = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    deduction_amount = models.DecimalField(_("deduction amount"), max_digits=14, decimal_places=2,
+                                           default=Decimal("0.00"))
+    staff_note = models.TextField(_("staff note"), blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL,
                                     related_name="+")
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("complaint")
@@ -153,14 +164,15 @@ class Complaint(models.Model):
 class Settlement(models.Model):
     """Escrow released to a merchant for one completed order (gross − commission − fees)."""
 
-    order = models.OneToOneField("marketplace.Order", on_delete=models.PROTECT, related_name="settlement")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="settlements")
-    gross_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    commission_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    fee_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"),
+    order = models.OneToOneField("marketplace.Order", verbose_name=_("order"), on_delete=models.PROTECT,
+                                 related_name="settlement")
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="settlements")
+    gross_amount = models.DecimalField(_("gross amount"), max_digits=14, decimal_places=2)
+    commission_amount = models.DecimalField(_("commission amount"), max_digits=14, decimal_places=2)
+    fee_amount = models.DecimalField(_("fee amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"),
                                      help_text=_("Instalment fee the merchant pays (interest-free promotion)."))
-    net_amount = models.DecimalField(max_digits=14, decimal_places=2)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    net_amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("settlement")
@@ -185,13 +197,13 @@ class Withdrawal(models.Model):
         PAID = "paid", _("Paid out")
         FAILED = "failed", _("Failed")
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="withdrawals")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="withdrawals")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     bank_account = EncryptedCharField(_("bank account"), max_length=64)
     bank_name = models.CharField(_("bank"), max_length=80)
-    status = models.CharField(max_length=16, choices=Status.choices)
-    provider_ref = models.CharField(max_length=64, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("withdrawal")

@@ -122,6 +122,7 @@ def order_transition(*, order, to, actor=None, reason: str = "", changes: dict |
     except ValueError:
         raise DomainError(errors.VALIDATION_ERROR, gettext("Unknown order status."), status=400) from None
     locked = order_lock(order)
+    _keep_loaded_relations(order, locked)
     if to not in Order.TRANSITIONS.get(locked.status, set()):
         raise _invalid(locked, to)
     now = now or timezone.now()
@@ -141,6 +142,14 @@ def order_transition(*, order, to, actor=None, reason: str = "", changes: dict |
     _notify_transition(locked, to, actor)
     sync_order(order, locked)
     return locked
+
+
+def _keep_loaded_relations(order, locked) -> None:
+    """Hand the buyer and shop the caller already holds to the freshly locked row (they never change)."""
+    if isinstance(order, Order) and order is not locked:
+        for name in ("buyer", "shop"):
+            if Order._meta.get_field(name).is_cached(order):
+                setattr(locked, name, getattr(order, name))
 
 
 def order_link(order) -> str:
@@ -279,7 +288,7 @@ def order_place(*, buyer, lines, shipping_address, payment, context=None) -> Ord
     method, options = clean_payment(payment)
 
     # Locked in pk order, so concurrent checkouts of the same listings queue instead of deadlocking.
-    listings = list(Listing.objects.select_for_update(of=("self",)).select_related("shop")
+    listings = list(Listing.objects.select_for_update(of=("self",)).select_related("shop__owner")
                     .filter(pk__in=list(wanted)).order_by("pk"))
     found = {listing.pk: listing for listing in listings}
     for listing_id in wanted:

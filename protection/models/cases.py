@@ -5,12 +5,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseType(models.TextChoices):
     REFUND_ONLY = "refund_only", _("Refund only")
     RETURN_REFUND = "return_refund", _("Return and refund")
-    EXCHANGE = "exchange", _("Exchange")
+    EXCHANGE = "exchange", pgettext_lazy("after-sales type", "Exchange")
     PARTIAL_REFUND = "partial_refund", _("Partial refund")
 
 
@@ -122,16 +123,16 @@ class AfterSalesCase(models.Model):
     rejection_reason = models.CharField(_("reason for rejecting"), max_length=500, blank=True)
     return_carrier = models.CharField(_("return carrier"), max_length=60, blank=True)
     return_tracking_number = models.CharField(_("return tracking number"), max_length=60, blank=True)
-    return_shipped_at = models.DateTimeField(null=True, blank=True)
-    return_received_at = models.DateTimeField(null=True, blank=True)
+    return_shipped_at = models.DateTimeField(_("return shipped at"), null=True, blank=True)
+    return_received_at = models.DateTimeField(_("return received at"), null=True, blank=True)
     replacement_carrier = models.CharField(_("replacement carrier"), max_length=60, blank=True)
     replacement_tracking_number = models.CharField(_("replacement tracking number"), max_length=60, blank=True)
-    replacement_shipped_at = models.DateTimeField(null=True, blank=True)
+    replacement_shipped_at = models.DateTimeField(_("replacement shipped at"), null=True, blank=True)
 
     escalated_by = models.CharField(_("escalated by"), max_length=16, choices=Party.choices, blank=True)
-    escalated_from = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
+    escalated_from = models.CharField(_("escalated from"), max_length=24, choices=CaseStatus.choices, blank=True)
     escalation_reason = models.CharField(_("reason for escalating"), max_length=1000, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     at_fault = models.CharField(_("at fault"), max_length=16, choices=AtFault.choices, blank=True)
@@ -142,11 +143,12 @@ class AfterSalesCase(models.Model):
                                  related_name="+", verbose_name=_("ruled by"))
     ruled_at = models.DateTimeField(_("ruled at"), null=True, blank=True)
 
-    refund = models.ForeignKey("marketplace.Refund", null=True, blank=True, on_delete=models.PROTECT,
+    refund = models.ForeignKey("marketplace.Refund", verbose_name=_("refund"), null=True, blank=True,
+                               on_delete=models.PROTECT,
                                related_name="+")
     refunded_amount = models.DecimalField(_("refunded"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
     created = models.DateTimeField(_("opened"), auto_now_add=True, db_index=True)
-    updated = models.DateTimeField(auto_now=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
     class Meta:

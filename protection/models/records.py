@@ -14,15 +14,17 @@ class CaseEvent(models.Model):
         STATUS = "status", _("Status changed")
         EVIDENCE = "evidence", _("Evidence added")
 
-    case = models.ForeignKey("protection.AfterSalesCase", on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)
-    old_status = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
-    new_status = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
-    party = models.CharField(max_length=16, choices=Party.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    case = models.ForeignKey("protection.AfterSalesCase", verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STATUS)
+    old_status = models.CharField(_("old status"), max_length=24, choices=CaseStatus.choices, blank=True)
+    new_status = models.CharField(_("new status"), max_length=24, choices=CaseStatus.choices, blank=True)
+    party = models.CharField(_("party"), max_length=16, choices=Party.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL,
                               related_name="+")
-    note = models.CharField(max_length=1000, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case event")
@@ -42,16 +44,18 @@ def evidence_path(instance, filename):
 class Evidence(models.Model):
     """Text and/or a photo one side (or staff) adds to a case; images are re-encoded without metadata."""
 
-    case = models.ForeignKey("protection.AfterSalesCase", on_delete=models.CASCADE, related_name="evidence")
+    case = models.ForeignKey("protection.AfterSalesCase", verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="evidence")
     party = models.CharField(_("submitted by"), max_length=16, choices=Party.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
+                               on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("text"), blank=True, max_length=2000)
     image = models.ImageField(_("photo"), upload_to=evidence_path, blank=True, width_field="width",
                               height_field="height")
-    thumbnail = models.ImageField(upload_to=evidence_path, blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(auto_now_add=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=evidence_path, blank=True)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("evidence")

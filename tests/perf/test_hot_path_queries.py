@@ -131,3 +131,56 @@ def test_the_cached_instalment_products_are_forgotten_when_a_product_changes():
     with CaptureQueriesContext(connection) as captured:
         products_active()
     assert len(captured) == 0
+
+
+# Scenario 4: the credit checkout through the API (token auth, risk middleware, risk scoring, schedule, books,
+# notifications). Its query count must not grow with the number of instalments; the bound keeps the
+# per-checkout round trips from creeping back (each costs a round trip on every checkout).
+CHECKOUT_MAX_QUERIES = 42
+
+
+def _checkout(client, listing, installments):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/orders/", {"lines": [{"listing": listing.pk, "quantity": 1}],
+                                                   "shipping_address": ADDRESS,
+                                                   "payment": {"method": "installment",
+                                                               "installments": installments}}, format="json")
+    assert response.status_code == 201, response.json()
+    return len(captured), [q["sql"] for q in captured.captured_queries]
+
+
+def test_credit_checkout_costs_the_same_queries_at_3_6_and_12_instalments(heavy_buyer, listings, client_for):
+    client = client_for(heavy_buyer)
+    _checkout(client, listings[0], 3)  # the buyer's first: opens their ledger account and preferences once
+    counts = {n: _checkout(client, listings[2 * n], n) for n in (3, 6, 12)}
+
+    assert counts[3][0] == counts[6][0] == counts[12][0] <= CHECKOUT_MAX_QUERIES, {n: c for n, (c, _) in
+                                                                                     counts.items()}
+    instalment_inserts = [s for s in counts[12][1] if s.startswith('INSERT INTO "credit_installment"')]
+    assert len(instalment_inserts) == 1  # the schedule is one bulk insert
+
+
+def test_checkout_records_the_terms_in_force_even_when_a_version_takes_effect_later(heavy_buyer, listings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit.models import CreditTerms, InstallmentPlan
+    from credit.selectors import current_terms_versions
+
+    before = current_terms_versions()
+    later = CreditTerms.objects.create(kind="terms", version="2099-01", title_zh="条款", title_en="Terms",
+                                       text_zh="新", text_en="New", published=timezone.now() + timedelta(days=2))
+    assert current_terms_versions() == before  # cached, and not in force yet
+    with CaptureQueriesContext(connection) as captured:
+        current_terms_versions()
+    assert len(captured) == 0
+
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        order = order_place(buyer=heavy_buyer, lines=[{"listing": listings[0].pk, "quantity": 1}],
+                            shipping_address=ADDRESS, payment={"method": "installment", "installments": 3},
+                            context={})
+    assert InstallmentPlan.objects.get(order=order).agreement["terms_version"] == "2099-01"
+    later.delete()
+    assert current_terms_versions() == before

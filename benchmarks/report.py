@@ -208,6 +208,7 @@ def main() -> None:
         first = re.search(r"^## ", text, re.M)
         text = (text[:first.start()] + section + "\n" + text[first.start():]) if first else text + "\n" + section
     RESULTS.write_text(text)
+    (VAR / "verdicts.json").write_text(json.dumps(rows))  # for benchmarks/summary.py
     print(section[:3000], file=sys.stderr)
 
 

@@ -1,4 +1,5 @@
 """Shapes of credit's API: input serializers check types; output serializers render money as two-decimal strings."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from credit.models import IncomeBand, InstallmentStatus, Relation, Repayment
@@ -132,9 +133,17 @@ class RepaymentOutput(serializers.Serializer):
     created = serializers.DateTimeField()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-12"})
+class MonthField(serializers.DateField):
+    """A statement's month, ``YYYY-MM`` (not a full date: the schema says so)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class StatementOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField()
     opening_balance = serializers.DecimalField(source="opening_balance_amount", **MONEY)
     new_purchases = serializers.DecimalField(source="new_principal_amount", **MONEY)
     payments = serializers.DecimalField(source="payments_amount", **MONEY)

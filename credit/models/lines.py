@@ -114,15 +114,17 @@ class CreditEvent(models.Model):
         UNFROZEN = "unfrozen", _("Line unfrozen")
         REFUNDED = "refunded", _("Plan refunded")
 
+    # No single-column indexes on user and installment: the (user, kind) index and the unique
+    # (installment, kind) index serve those lookups, and the overdue sweep inserts these rows in bulk.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="credit_events")
+                             related_name="credit_events", db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     plan = models.ForeignKey("credit.InstallmentPlan", verbose_name=_("plan"), null=True, blank=True,
                              on_delete=models.CASCADE,
                              related_name="credit_events")
     installment = models.ForeignKey("credit.Installment", verbose_name=_("installment"), null=True, blank=True,
                                     on_delete=models.CASCADE,
-                                    related_name="credit_events")
+                                    related_name="credit_events", db_index=False)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 

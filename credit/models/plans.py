@@ -144,7 +144,10 @@ class Installment(models.Model):
         verbose_name = _("instalment")
         verbose_name_plural = _("instalments")
         indexes = [models.Index(fields=["status", "due_date"], name="credit_installment_sweep_idx"),
-                   models.Index(fields=["status", "clock_date"], name="credit_installment_clock_idx")]
+                   models.Index(fields=["status", "clock_date"], name="credit_installment_clock_idx"),
+                   # The overdue sweep's keyset: unpaid, not paused instalments by the day overdue days count from.
+                   models.Index(fields=["clock_date", "id"], name="credit_installment_pending_idx",
+                                condition=Q(status__in=["scheduled", "overdue"], paused=False))]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="credit_installment_number_unique"),
             models.CheckConstraint(condition=Q(principal_amount__gte=0, fee_amount__gte=0, penalty_amount__gte=0),

@@ -1,17 +1,34 @@
 """The daily overdue sweep: mark overdue, move buckets, report late, accrue penalties, freeze and unfreeze.
 
-Set-based: each step is one UPDATE (or INSERT) over all rows it concerns, with the
-dates computed here, never a Python loop over every instalment. Only penalty
-accrual runs in Python, over the overdue instalments past their grace period, in
-chunks. Idempotent and safe to run concurrently: statuses and buckets are
-recomputed from dates; late events are unique per instalment; penalties are charged
-per overdue day only once (``penalty_accrued_days``) while the job's lock row is held.
-Paused instalments (an open after-sales case) are left alone entirely.
+Set-based, never a Python loop over every instalment. On PostgreSQL each chunk of
+due instalments (keyset on the ``credit_installment_pending_idx`` partial index:
+unpaid, not paused, by clock date) is one statement: a single UPDATE of each row
+that has something to change — status, bucket, late flag, penalty and the days
+already charged, all computed in SQL from the row itself — and, in a
+data-modifying CTE of the same statement, an ``INSERT … SELECT`` of the "late"
+credit events of the rows that just became late. Then one statement freezes the
+lines of buyers overdue past ``FREEZE_AFTER_DAYS`` with their events, and the
+few lines whose buyer caught up are unfrozen one by one through the line service.
+Python memory stays flat: no instalment row ever comes into the process. Other
+databases (SQLite in development) run the same steps through the ORM in chunks.
+
+Idempotent and safe to run concurrently: statuses and buckets are recomputed from
+dates; late events are unique per instalment; a penalty day is charged only when
+the day is past ``penalty_accrued_days``, and that condition is in the UPDATE's
+WHERE, which PostgreSQL re-checks on the newest row version when a concurrent
+sweep updated the row first — so the second sweep skips it. Paused instalments (an
+open after-sales case) are left alone entirely.
+
+Penalties in SQL are exactly ``schedules.penalty_after``: ``round(x, 2)`` on a
+positive numeric rounds half up like ``quantize``, and the cap ``trunc(x, 2)``
+rounds down like ``ROUND_DOWN`` (the cap's division by 365 is exact to 16+
+digits, far below a cent's boundary); ``tests/credit/test_overdue.py`` holds both
+paths to the same cents.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
@@ -49,6 +66,8 @@ def _step(progress, number: int) -> None:
 def installments_mark_overdue(*, today: date | None = None, progress=None) -> SweepResult:
     today = today or timezone.localdate()
     policy = conf.penalty_policy()
+    if connection.vendor == "postgresql":
+        return _sweep_postgresql(today, policy, progress)
     result = SweepResult()
     _step(progress, 0)
     with transaction.atomic():
@@ -145,11 +164,33 @@ def _freeze_overdue_lines(today: date) -> int:
         return len(frozen)
 
 
+# The set of overdue buyers is computed once (a materialized CTE from the pending index), not probed per frozen
+# line: right after a sweep the planner's statistics still say "nothing overdue, nothing frozen", and a nested
+# loop over every overdue instalment per frozen line took seconds.
+_CLEAR_LINES_SQL = """
+WITH overdue_buyers AS MATERIALIZED (
+    SELECT DISTINCT p.buyer_id
+    FROM credit_installment i JOIN credit_installmentplan p ON p.id = i.plan_id
+    WHERE i.status = 'overdue' AND NOT i.paused
+)
+SELECT l.id FROM credit_creditline l
+WHERE l.status = 'frozen' AND l.frozen_reason = 'overdue'
+  AND l.user_id NOT IN (SELECT buyer_id FROM overdue_buyers)
+ORDER BY l.id
+"""
+
+
 def _unfreeze_clear_lines() -> int:
     """Lines frozen for being overdue whose buyer caught up (or whose overdue plan is paused)."""
-    overdue = Installment.objects.filter(plan__buyer_id=OuterRef("user_id"), status=OVERDUE, paused=False)
-    ids = list(CreditLine.objects.filter(status=LineStatus.FROZEN, frozen_reason=CreditLine.FrozenReason.OVERDUE)
-               .filter(~Exists(overdue)).values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLEAR_LINES_SQL)
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        overdue = Installment.objects.filter(plan__buyer_id=OuterRef("user_id"), status=OVERDUE, paused=False)
+        ids = list(CreditLine.objects.filter(status=LineStatus.FROZEN,
+                                             frozen_reason=CreditLine.FrozenReason.OVERDUE)
+                   .filter(~Exists(overdue)).values_list("pk", flat=True))
     count = 0
     for pk in ids:  # few: only lines that just became clear
         with transaction.atomic():
@@ -159,6 +200,118 @@ def _unfreeze_clear_lines() -> int:
                 _unfreeze(line, actor=None, reason="nothing overdue any more")
                 count += 1
     return count
+
+
+# ---------------------------------------------------------------- PostgreSQL: one statement per chunk
+
+def _bucket_sql(days: str) -> str:
+    """The delinquency bucket of ``days`` overdue (``schedules.BUCKETS``) as a SQL CASE."""
+    arms = " ".join(f"WHEN {days} >= {low}" + (f" AND {days} <= {high}" if high is not None else "")
+                    + f" THEN '{name}'" for low, high, name in schedules.BUCKETS)
+    return f"CASE {arms} ELSE '' END"
+
+
+_DAYS = "(%(today)s::date - i.clock_date)"
+_CHARGEABLE = f"(GREATEST(0, {_DAYS} - %(grace)s) - GREATEST(0, i.penalty_accrued_days - %(grace)s))"
+_OWED = "(i.principal_amount - i.paid_principal_amount)"
+# schedules.penalty_after: unchanged unless days are chargeable and principal is owed; never above the cap,
+# never below what was already charged.
+_PENALTY = f"""CASE WHEN {_DAYS} > i.penalty_accrued_days AND {_CHARGEABLE} > 0 AND {_OWED} > 0
+    THEN GREATEST(i.penalty_amount, LEAST(
+        round(i.penalty_amount + {_OWED} * %(rate)s * {_CHARGEABLE}, 2),
+        trunc({_OWED} * %(cap)s * {_DAYS} / 365, 2)))
+    ELSE i.penalty_amount END"""
+_BUCKET = _bucket_sql(_DAYS)
+_PENDING = "i.status IN ('scheduled', 'overdue') AND NOT i.paused AND i.clock_date < %(today)s"
+
+# One chunk: the next due instalments in (clock_date, id) order, each updated once if anything changes, and the
+# late events of those that just passed the grace period. Answers the chunk's counts and where it ended.
+# Composed of this module's constants only; every value is a query parameter.
+_CHUNK_SQL = f"""
+WITH chunk AS (
+    SELECT i.id, i.clock_date, i.status AS old_status, i.reported_late AS was_late,
+           i.penalty_amount AS old_penalty
+    FROM credit_installment i
+    WHERE {_PENDING} AND (i.clock_date, i.id) > (%(after_date)s::date, %(after_id)s)
+    ORDER BY i.clock_date, i.id
+    LIMIT %(chunk)s
+), changed AS (
+    UPDATE credit_installment i SET
+        status = 'overdue',
+        bucket = {_BUCKET},
+        reported_late = i.reported_late OR {_DAYS} > %(grace)s,
+        penalty_amount = {_PENALTY},
+        penalty_accrued_days = CASE WHEN {_DAYS} > %(grace)s AND {_DAYS} > i.penalty_accrued_days
+                                    THEN {_DAYS} ELSE i.penalty_accrued_days END
+    FROM chunk c
+    WHERE i.id = ANY (ARRAY(SELECT id FROM chunk)) AND i.id = c.id AND {_PENDING}
+      AND (i.status = 'scheduled' OR i.bucket <> {_BUCKET}
+           OR ({_DAYS} > %(grace)s AND (NOT i.reported_late OR {_DAYS} > i.penalty_accrued_days)))
+    RETURNING i.id, i.plan_id, i.number, i.reported_late AND NOT c.was_late AS became_late,
+              c.old_status = 'scheduled' AS became_overdue, i.penalty_amount <> c.old_penalty AS penalised
+), late AS (
+    INSERT INTO credit_creditevent (user_id, kind, plan_id, installment_id, detail, created)
+    SELECT p.buyer_id, 'late', x.plan_id, x.id, jsonb_build_object('number', x.number), %(now)s
+    FROM changed x JOIN credit_installmentplan p ON p.id = x.plan_id
+    WHERE x.became_late
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM chunk),
+       (SELECT clock_date FROM chunk ORDER BY clock_date DESC, id DESC LIMIT 1),
+       (SELECT id FROM chunk ORDER BY clock_date DESC, id DESC LIMIT 1),
+       (SELECT count(*) FROM changed WHERE became_overdue),
+       (SELECT count(*) FROM late),
+       (SELECT count(*) FROM changed WHERE penalised)
+"""  # noqa: S608
+
+# Buyers overdue past FREEZE_AFTER_DAYS: their active lines frozen in one UPDATE, with both events of each.
+_FREEZE_SQL = """
+WITH overdue_buyers AS (
+    SELECT DISTINCT p.buyer_id
+    FROM credit_installment i JOIN credit_installmentplan p ON p.id = i.plan_id
+    WHERE i.status = 'overdue' AND NOT i.paused AND i.clock_date <= %(freeze_before)s
+), frozen AS (
+    UPDATE credit_creditline l SET status = 'frozen', frozen_reason = 'overdue', modified = %(now)s
+    FROM overdue_buyers b
+    WHERE l.user_id = b.buyer_id AND l.status = 'active'
+    RETURNING l.id, l.user_id
+), line_events AS (
+    INSERT INTO credit_creditlineevent (line_id, kind, old_status, new_status, reason, created)
+    SELECT id, 'frozen', 'active', 'frozen', 'overdue', %(now)s FROM frozen
+)
+INSERT INTO credit_creditevent (user_id, kind, detail, created)
+SELECT user_id, 'frozen', '{"reason": "overdue"}'::jsonb, %(now)s FROM frozen
+"""
+
+
+def _sweep_postgresql(today: date, policy: schedules.PenaltyPolicy, progress) -> SweepResult:
+    result = SweepResult()
+    chunk = int(conf.get("OVERDUE_SWEEP_CHUNK"))
+    params = {"today": today, "grace": policy.grace_days, "rate": policy.daily_rate, "cap": policy.annual_cap,
+              "chunk": chunk, "after_date": date.min, "after_id": 0}
+    _step(progress, 0)
+    with connection.cursor() as cursor:
+        while True:
+            params["now"] = timezone.now()
+            with transaction.atomic():
+                cursor.execute(_CHUNK_SQL, params)
+                rows, last_date, last_id, overdue, late, penalised = cursor.fetchone()
+            result.newly_overdue += overdue
+            result.reported_late += late
+            result.penalised += penalised
+            if rows < chunk:
+                break
+            params["after_date"], params["after_id"] = last_date, last_id
+        _step(progress, 3)
+        with transaction.atomic():
+            cursor.execute(_FREEZE_SQL, {"now": timezone.now(),
+                                         "freeze_before": today - timedelta(days=int(conf.get("FREEZE_AFTER_DAYS")))})
+            result.frozen = cursor.rowcount
+    _step(progress, 4)
+    result.unfrozen = _unfreeze_clear_lines()
+    _step(progress, 5)
+    return result
 
 
 def delinquency_report(today: date | None = None) -> list[dict]:

@@ -121,3 +121,90 @@ def test_open_case_pauses_instalments(plan):
     assert (one.days_overdue(date(2026, 3, 21)), one.penalty_amount) == (3, D("0.00"))
     sweep(date(2026, 3, 22))
     assert first(plan).penalty_amount == D("0.17")
+
+
+# ---------------------------------------------------------------- the set-based sweep (PostgreSQL: SQL per chunk)
+
+def _expected_after(row: dict, day: date, policy) -> dict:
+    """What one sweep on ``day`` must leave on an unpaid, unpaused instalment, by the Python rules."""
+    from credit import schedules
+
+    days = (day - row["clock_date"]).days
+    if days < 1:
+        return row
+    out = dict(row, status="overdue", bucket=schedules.bucket_for(days))
+    if days > policy.grace_days:
+        out["reported_late"] = True
+        if days > row["penalty_accrued_days"]:
+            out["penalty_amount"] = schedules.penalty_after(
+                penalty=row["penalty_amount"], overdue_principal=row["principal_amount"] - row["paid_principal_amount"],
+                accrued_days=row["penalty_accrued_days"], days_overdue=days, policy=policy)
+            out["penalty_accrued_days"] = days
+    return out
+
+
+FIELDS = ("status", "bucket", "reported_late", "penalty_amount", "penalty_accrued_days", "clock_date",
+          "principal_amount", "paid_principal_amount")
+
+
+@pytest.mark.parametrize("rate", ["0.0005", "0.01"], ids=["default-rate", "cap-binds"])
+def test_the_sweep_charges_exactly_what_penalty_after_says_on_irregular_days(plan, settings, rate):
+    from credit import conf
+
+    settings.FANGXIN_CREDIT = {"PENALTY_DAILY_RATE": rate}
+    policy = conf.penalty_policy()
+    days = [date(2026, 2, 11), date(2026, 2, 14), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 11),
+            date(2026, 3, 15), date(2026, 4, 30), date(2026, 7, 1)]
+    for day in days:
+        before = {row["pk"]: row for row in plan.installments.values("pk", *FIELDS)}
+        sweep(day)
+        after = {row["pk"]: row for row in plan.installments.values("pk", *FIELDS)}
+        for pk, row in before.items():
+            assert after[pk] == _expected_after(row, day, policy), (day, pk)
+    assert sum(row.penalty_amount for row in plan.installments.all()) > 0
+    assert CreditEvent.objects.filter(kind="late", plan=plan).count() == 3
+
+
+def test_small_chunks_reach_every_due_instalment_once(buyer_with_line, listing, place_credit_order, settings):
+    settings.FANGXIN_CREDIT = {"OVERDUE_SWEEP_CHUNK": 2}
+    with at(date(2026, 1, 10)):  # three plans with the same due dates: the keyset breaks ties by id
+        plans = [InstallmentPlan.objects.get(order=place_credit_order(buyer_with_line, listing, installments=3))
+                 for _ in range(3)]
+
+    result = sweep(date(2026, 3, 20))  # two instalments of each plan overdue, past grace
+
+    due = Installment.objects.filter(plan__in=plans, number__lte=2)
+    assert (result.newly_overdue, result.reported_late, result.penalised) == (6, 6, 6)
+    assert set(due.values_list("status", flat=True)) == {"overdue"}
+    assert CreditEvent.objects.filter(kind="late", plan__in=plans).count() == 6
+    late = CreditEvent.objects.filter(kind="late", installment=due.order_by("pk").first()).get()
+    assert (late.user_id, late.detail) == (buyer_with_line.pk, {"number": 1})
+    assert late.created.date() == date(2026, 3, 20)  # the job's clock, not the database's
+    again = sweep(date(2026, 3, 20))
+    assert (again.newly_overdue, again.reported_late, again.penalised, again.frozen) == (0, 0, 0, 0)
+    assert Installment.objects.filter(plan__in=plans, status="scheduled").count() == 3
+
+
+def test_the_sweep_unfreezes_a_line_whose_overdue_plan_is_paused_but_not_a_staff_freeze(plan, buyer_with_line,
+                                                                                         credit_officer):
+    from credit.services.lines import credit_line_freeze
+
+    first_sweep = sweep(date(2026, 2, 14))
+    line = CreditLine.objects.get(user=buyer_with_line)
+    assert first_sweep.frozen == 1 and line.status == "frozen"
+    assert CreditEvent.objects.filter(user=buyer_with_line, kind="frozen").count() == 1
+
+    with at(date(2026, 2, 14)):
+        announce_case_state(order=plan.order, is_open=True)  # an after-sales case pauses the plan
+    assert sweep(date(2026, 2, 15)).unfrozen == 1
+    line.refresh_from_db()
+    assert (line.status, line.frozen_reason) == ("active", "")
+
+    with at(date(2026, 2, 15)):
+        announce_case_state(order=plan.order, is_open=False)
+    assert sweep(date(2026, 2, 16)).frozen == 1
+    credit_line_freeze(actor=credit_officer, line=CreditLine.objects.get(user=buyer_with_line), reason="fraud check")
+    with at(date(2026, 2, 16)):
+        announce_case_state(order=plan.order, is_open=True)
+    assert sweep(date(2026, 2, 17)).unfrozen == 0
+    assert CreditLine.objects.get(user=buyer_with_line).frozen_reason == "staff"

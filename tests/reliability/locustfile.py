@@ -1,4 +1,4 @@
-"""Mixed load for scripts/reliability load: browse, search, checkout + pay, repay, cases.
+"""Mixed load for scripts/reliability load: browse, search, checkout + pay, instalment checkout, repay, cases.
 
 Tokens and ids come from LOAD_WORLD (JSON written by the script's seeding step). Only a
 5xx (or no answer) counts as a failure: a 409 for an order someone else just changed is
@@ -59,6 +59,16 @@ class Shopper(HttpUser):
                 with self.client.post(f"/api/v1/orders/{order}/pay/", json={}, headers=key, catch_response=True,
                                       name="pay") as r:
                     self._check(r)
+
+    @task(1)
+    def instalments(self):
+        body = {"lines": [{"listing": WORLD["instalment_listing"], "quantity": 1}],
+                "shipping_address": {"name": "张三", "phone": "13912345678", "address": "上海市黄浦区南京东路 1 号"},
+                "payment": {"method": "installment", "installments": random.choice([3, 6, 12])}}
+        # 201 (accepted or held for review), 422 (no credit left, risk rejected): all correct answers
+        with self.client.post("/api/v1/orders/", json=body, headers=self.headers, catch_response=True,
+                              name="instalment checkout") as r:
+            self._check(r)
 
     @task(1)
     def repay(self):

@@ -4,18 +4,23 @@ Used by the fuzzing, access-matrix and bad-input tests, so that path ids point a
 real objects owned by someone (and not owned by someone else).
 """
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from itertools import count
 
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
-from credit.models import CreditApplication, CreditLine, InstallmentPlan
+from core.demo_images import listing_picture
+from core.models import Notification
+from credit.models import CreditApplication, CreditLine, InstallmentPlan, RiskAssessment
 from credit.services.applications import application_submit
 from credit.services.quotes import current_terms
+from credit.services.statements import statement_build
 from marketplace.models import Category
 from marketplace.services.accounts import user_register
-from marketplace.services.listings import listing_create
+from marketplace.services.cart import cart_add
+from marketplace.services.listings import listing_add_image, listing_create
 from marketplace.services.orders import order_confirm_receipt, order_place, order_ship
 from marketplace.services.payments import order_pay
 from marketplace.services.shops import shop_open, shop_verify
@@ -110,6 +115,12 @@ def build_world() -> World:
                      reason="quality", description="Broken.")
     other_order = place(w.users["other_buyer"], other_listing)
     plan = InstallmentPlan.objects.filter(order=credit_order).first()
+    image = listing_add_image(actor=w.users["merchant"], listing=listing, alt_text="Earphones",
+                              file=listing_picture(colour=(40, 60, 120), label="Earphones", glyph="耳"))
+    statement = statement_build(line=CreditLine.objects.get(user=buyer), period=date.today())
+    cart_item = cart_add(buyer=buyer, listing=other_listing, quantity=1)
+    notification = Notification.objects.filter(user=buyer).order_by("pk").first()
+    assessment = RiskAssessment.objects.order_by("pk").first()
     w.ids = {
         "shop": shops["merchant"].pk, "other_shop": shops["other_merchant"].pk, "pending_shop": pending_shop.pk,
         "listing": listing.pk, "other_listing": other_listing.pk,
@@ -118,5 +129,8 @@ def build_world() -> World:
         "case": case.pk, "plan": plan.pk if plan else None,
         "line": CreditLine.objects.get(user=buyer).pk,
         "application": CreditApplication.objects.filter(user=buyer).first().pk,
+        "image": image.pk, "statement": statement.pk, "cart_item": cart_item.pk,
+        "notification": notification.pk if notification else None,
+        "risk_assessment": assessment.pk if assessment else None,
     }
     return w

@@ -41,6 +41,7 @@ SYSTEM_REASONS = {
     REASON_PLACED: _("Order placed"),
     REASON_AUTO_CONFIRMED: _("Receipt confirmed automatically"),
     REASON_REFUND: _("Money refunded"),
+    "paid with instalment credit": _("Paid with instalment credit"),  # credit.services.plans
 }
 
 _TIMESTAMPS = {
@@ -114,7 +115,8 @@ def order_transition(*, order, to, actor=None, reason: str = "", changes: dict |
     """The one place an order's status changes.
 
     Locks the row, checks ``Order.TRANSITIONS`` (``invalid_transition``, nothing
-    changed), sets the status, its timestamp and any ``changes`` in one UPDATE,
+    changed), sets the status, its timestamp (and, on becoming paid, the ``ship_by``
+    deadline) and any ``changes`` in one UPDATE,
     writes the timeline row and tells buyer and merchant (e-mail after commit).
     """
     try:
@@ -132,6 +134,10 @@ def order_transition(*, order, to, actor=None, reason: str = "", changes: dict |
         fields.setdefault(stamp, now)
     if to == OrderStatus.COMPLETED and locked.received_at is None:
         fields.setdefault("received_at", now)
+    if to == OrderStatus.PAID and locked.ship_by is None:
+        # However it was paid (in full, on credit, released from risk review): the merchant ships within
+        # SHIP_WITHIN_HOURS of the moment the order became paid.
+        fields.setdefault("ship_by", fields.get("paid_at", locked.paid_at or now) + ship_within())
     old = locked.status
     fields["status"] = to
     for name, value in fields.items():

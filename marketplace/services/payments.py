@@ -10,7 +10,7 @@ from ledger.services import post
 from marketplace import errors as mp_errors
 from marketplace.models import Order, OrderStatus, Payment, PaymentStatus
 from marketplace.providers import get_provider
-from marketplace.services.orders import order_lock, order_transition, ship_within, sync_order
+from marketplace.services.orders import order_lock, order_transition, sync_order
 
 FULL = "full"
 OUTCOMES = ("approve", "decline")
@@ -59,8 +59,7 @@ def order_pay(*, actor, order, outcome: str = "approve", idempotency_key: str) -
          idempotency_key=f"order:{locked.pk}:payment", memo=f"Order #{locked.pk} paid in full",
          reference=("order", locked.pk))
     now = timezone.now()
-    paid = order_transition(order=locked, to=OrderStatus.PAID, actor=actor, now=now,
-                            changes={"paid_at": now, "ship_by": now + ship_within()})
+    paid = order_transition(order=locked, to=OrderStatus.PAID, actor=actor, now=now, changes={"paid_at": now})
     if isinstance(order, Order):
         sync_order(order, paid)
     return paid

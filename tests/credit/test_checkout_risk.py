@@ -1,4 +1,5 @@
 """The risk seam at checkout (accept / hold / reject), cancelling a held order, limit changes, query counts."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError
+from core.models import Notification
 from credit import risk
 from credit.models import CreditApplication, CreditLine, InstallmentPlan
 from credit.services.applications import application_decide
@@ -31,6 +33,19 @@ def test_hold_puts_the_order_under_review_and_cancel_gives_credit_back(buyer_wit
     assert InstallmentPlan.objects.get(order=order).status == "cancelled"
     assert CreditLine.objects.get(user=buyer_with_line).used_amount == 0
     assert_books(buyer_with_line)
+
+
+def test_a_credit_order_gets_its_ship_by_deadline_when_paid(buyer_with_line, listing, place_credit_order):
+    order = place_credit_order(buyer_with_line, listing, installments=3)
+
+    assert order.status == "paid"
+    assert order.ship_by == order.paid_at + timedelta(hours=48)
+    from django.utils import formats, timezone, translation
+
+    with translation.override("zh-hans"):  # the merchant's language
+        deadline = formats.date_format(timezone.localtime(order.ship_by), "SHORT_DATETIME_FORMAT")
+    to_ship = Notification.objects.get(user=listing.shop.owner, title__contains=f"#{order.pk}")
+    assert to_ship.body == f"请在 {deadline} 前发货，订单金额 ¥1000.00。"  # used to read "请在  前发货"
 
 
 def test_reject_changes_nothing(buyer_with_line, listing, place_credit_order, monkeypatch):

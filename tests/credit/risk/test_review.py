@@ -1,4 +1,5 @@
 """Deciding a held credit order: the API's permission matrix, approve and reject effects, the books."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -116,6 +117,21 @@ def test_approve_pays_the_order(held, risk_officer, client_for):
     assert (event.actor, event.target_id, event.reason) == (risk_officer, str(held.pk), "known customer")
     assert not risk_review_queue().exists()
     assert_books(held.buyer)
+
+
+def test_an_order_released_from_review_gets_its_ship_by_deadline_from_the_release(held, risk_officer):
+    import time_machine
+    from django.utils import timezone
+
+    assert (held.order.ship_by, held.order.paid_at) == (None, None)  # nobody ships a held order
+    released_at = timezone.now() + timedelta(hours=30)  # the review took 30 hours
+
+    with time_machine.travel(released_at, tick=False):
+        risk_review_decide(actor=risk_officer, assessment=held, decision="approve")
+
+    order = Order.objects.get(pk=held.order_id)
+    assert order.paid_at == released_at
+    assert order.ship_by == released_at + timedelta(hours=48)
 
 
 def test_reject_cancels_the_order_and_releases_the_credit(held, risk_officer, client_for):

@@ -328,6 +328,26 @@ def test_ship_by_is_configurable(pending_order, buyer, settings):
     assert order.ship_by == order.paid_at + timedelta(hours=24)
 
 
+def test_the_migration_gives_paid_orders_without_a_deadline_one(place, buyer, settings):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("marketplace.migrations.0007_backfill_ship_by").backfill_ship_by
+    lacking = order_pay(actor=buyer, order=place(), idempotency_key="k0")
+    Order.objects.filter(pk=lacking.pk).update(ship_by=None)  # as credit checkouts used to leave it
+    kept = order_pay(actor=buyer, order=place(), idempotency_key="k1")  # 48 h, set when paid
+    unpaid = place()
+    settings.FANGXIN = {**settings.FANGXIN, "SHIP_WITHIN_HOURS": 24}
+
+    backfill(apps, None)
+
+    lacking.refresh_from_db()
+    assert lacking.ship_by == lacking.paid_at + timedelta(hours=24)
+    assert Order.objects.get(pk=kept.pk).ship_by == kept.paid_at + timedelta(hours=48)
+    assert Order.objects.get(pk=unpaid.pk).ship_by is None
+
+
 def test_a_declined_payment_changes_nothing(pending_order, buyer):
     with pytest.raises(DomainError) as caught:
         order_pay(actor=buyer, order=pending_order, outcome="decline", idempotency_key="k1")

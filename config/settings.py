@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
-    "axes",
+    "core.third_party.AxesConfig",  # django-axes, with its admin section named in both languages
     "core",
     "ledger",
     "marketplace",

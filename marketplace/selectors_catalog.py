@@ -5,10 +5,12 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import hooks
@@ -293,3 +295,41 @@ def listing_monthly_from(listing: Listing) -> Decimal | None:
     amounts = [amount for method in hooks.payment_methods()
                if (amount := method.listing_monthly_from(listing)) is not None and amount > 0]
     return min(amounts) if amounts else None
+
+
+# --- the search's result count ------------------------------------------------------------------
+# Every search page asks the database twice: the page of rows, and how many rows match in all (for the
+# page links and the total). On a large catalogue the count costs as much as the page, and the same
+# searches come again and again, so the count is cached for a minute, keyed by the search (its filters
+# normalised: order, blanks and the page itself do not matter; the sort order does not change a count).
+# The rows themselves are never cached: a listing paused or sold out disappears at once. A stale count
+# only moves the total and the last page by what changed within the minute; a page past the real end
+# comes back empty rather than an error.
+SEARCH_COUNT_SECONDS = 60
+_NOT_IN_COUNT = {"page", "page_size", "ordering", "format"}
+
+
+def search_count_key(params) -> str:
+    """The cache key of a public search's count: its filters, normalised, hashed."""
+    import hashlib
+
+    pairs = sorted((key, value.strip()) for key in params.keys() if key not in _NOT_IN_COUNT
+                   for value in params.getlist(key) if value.strip())
+    digest = hashlib.sha256(repr(pairs).encode()).hexdigest()[:32]
+    return f"marketplace:search_count:v1:{digest}"
+
+
+class CachedCountPaginator(Paginator):
+    """A Paginator whose total comes from the cache when the same search was counted in the last minute."""
+
+    def __init__(self, object_list, per_page, *, cache_key: str, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cache_key = cache_key
+
+    @cached_property
+    def count(self) -> int:
+        value = cache.get(self.cache_key)
+        if value is None:
+            value = Paginator.count.func(self)
+            cache.set(self.cache_key, value, SEARCH_COUNT_SECONDS)
+        return value

@@ -120,7 +120,7 @@ class ApplicationStatusChange(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self):
-        return f"#{self.application_id}: {self.old_status or '∅'} → {self.new_status}"
+        return f"#{self.application_id}: {self.get_old_status_display() or '∅'} → {self.get_new_status_display()}"
 
 
 class EmergencyContact(models.Model):

@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.pagination import Pagination
+from core.api.pagination import Pagination, SearchPagination
 from core.api.schema import error_response
 from core.errors import DomainError
 from core.idempotency import idempotent
@@ -383,6 +383,7 @@ class ListingListCreate(generics.ListAPIView):
     permission_classes = [ReadOrAuthenticated]
     serializer_class = ListingSerializer
     filterset_class = ListingFilter
+    pagination_class = SearchPagination
 
     def get_queryset(self):
         return listing_list_for_public()

@@ -15,6 +15,7 @@ from marketplace import hooks
 from marketplace.models import ListingImage, ListingStatus
 from marketplace.providers import get_provider
 from marketplace.selectors_catalog import (
+    CachedCountPaginator,
     ListingFilter,
     category_tree,
     featured_listings,
@@ -24,6 +25,7 @@ from marketplace.selectors_catalog import (
     listing_list_for_shop_page,
     listing_monthly_from,
     listings_visible_to,
+    search_count_key,
     shop_get_for_owner,
     shops_visible_to,
 )
@@ -35,12 +37,15 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def _page(request, queryset, *, default_size: int = PAGE_SIZE):
+def _page(request, queryset, *, default_size: int = PAGE_SIZE, cache_count: bool = False):
     try:
         size = int(request.GET.get("page_size", default_size))
     except ValueError:
         size = default_size
     size = max(1, min(size, MAX_PAGE_SIZE))
+    if cache_count:  # the public search: its total is cached a minute per search (selectors_catalog)
+        return CachedCountPaginator(queryset, size, cache_key=search_count_key(request.GET)).get_page(
+            request.GET.get("page"))
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
@@ -59,7 +64,7 @@ def listing_search(request):
     search = ListingFilter(request.GET or None, queryset=listing_list_for_public())
     valid = search.is_valid() if request.GET else True
     queryset = search.qs if valid else listing_list_for_public().none()
-    page = _page(request, queryset)
+    page = _page(request, queryset, cache_count=valid)
     return render(request, "marketplace/catalog/search.html", {
         "search": search,
         "form": search.form,

@@ -5,6 +5,7 @@ query per card). 2: the search page. 3: listing detail API and page, and no writ
 buyer's orders, plans and cases lists, whatever the page size or instalments per plan. Also: the cached
 category rows and instalment products are forgotten when staff change them.
 """
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -184,3 +185,29 @@ def test_checkout_records_the_terms_in_force_even_when_a_version_takes_effect_la
     assert InstallmentPlan.objects.get(order=order).agreement["terms_version"] == "2099-01"
     later.delete()
     assert current_terms_versions() == before
+
+
+def test_the_search_count_is_cached_per_search_and_the_rows_are_not(listings, shop):
+    import time_machine
+    from django.utils import timezone
+
+    client = APIClient()
+    search = {"q": "耳机", "category": "phones-audio"}
+    first = client.get("/api/v1/listings/", search).json()
+    assert first["count"] == 110
+    # The same search, other page, page size, sort and parameter order, blanks: one query fewer (no COUNT).
+    count, sql = _queries(client, "/api/v1/listings/", category="phones-audio", q=" 耳机 ", page=2, page_size=50,
+                          ordering="price")
+    assert not [s for s in sql if "COUNT(" in s.upper()]
+    other, other_sql = _queries(client, "/api/v1/listings/", q="耳机", installments="true")
+    assert [s for s in other_sql if "COUNT(" in s.upper()]  # another search: counted
+
+    listing_create(actor=shop.owner, shop=shop, title="无线耳机 new", description="New.", price=Decimal("99.00"),
+                   stock=5, category=Category.objects.get(slug="phones-audio"))
+    again = client.get("/api/v1/listings/", search).json()
+    assert again["results"][0]["title"] == "无线耳机 new"  # rows are live
+    assert again["count"] == 110  # the total may lag for up to a minute
+    page = APIClient().get("/listings/", search)
+    assert page.status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert client.get("/api/v1/listings/", search).json()["count"] == 111

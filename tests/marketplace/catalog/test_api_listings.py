@@ -393,6 +393,7 @@ def hundred_listings(make_listing, merchant, other_shop):
 def test_listing_list_query_count_does_not_grow_with_the_page(as_role, hundred_listings, role,
                                                               django_assert_max_num_queries):
     client = as_role(role)
+    client.get("/api/v1/listings/", {"page_size": 5})  # the search's count is cached (a minute) after the first
     counts = []
     for size in (10, 20, 100):
         with CaptureQueriesContext(connection) as queries:
@@ -401,7 +402,7 @@ def test_listing_list_query_count_does_not_grow_with_the_page(as_role, hundred_l
         counts.append(len(queries))
 
     assert counts[0] == counts[1] == counts[2]
-    # Categories (1), count (1), page (1), images (1), and the token lookup when logged in.
+    # A new search: categories (1), count (1), page (1), images (1), and the token lookup when logged in.
     with django_assert_max_num_queries(4 if role == "anonymous" else 5):
         client.get("/api/v1/listings/", {"page_size": 100, "q": "listing", "category": "phones"})
 
@@ -430,6 +431,7 @@ def test_other_list_endpoints_query_count_does_not_grow(as_role, hundred_listing
     for n in range(30):
         shop_verify(actor=staff_user, shop=shop_open(actor=make_user(), name=f"Shop {n}"))
     client = as_role(role)
+    client.get("/api/v1/listings/", {"page_size": 5})  # the search's count is cached (a minute) after the first
     counts = []
     for size in (10, 20, 100):
         with CaptureQueriesContext(connection) as queries:

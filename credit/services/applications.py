@@ -117,7 +117,7 @@ def application_submit(*, actor, real_name, id_number, phone, income_band, emerg
     application = CreditApplication.objects.create(
         user=actor, real_name=real_name, id_number=id_number, phone=e164, income_band=income_band,
         terms_version=versions["terms_version"], privacy_version=versions["privacy_version"],
-        consented_at=timezone.now(), consent_ip=ip or None, status=outcome.status, automatic_status=outcome.status,
+        consented_at=timezone.now(), consent_ip=ip or "", status=outcome.status, automatic_status=outcome.status,
         limit_amount=outcome.limit if outcome.status != ApplicationStatus.DECLINED else Decimal("0.00"),
         automatic_limit_amount=outcome.limit, reasons=outcome.reasons, factors=outcome.factors, **indexes)
     EmergencyContact.objects.bulk_create([EmergencyContact(application=application, **c) for c in contacts])

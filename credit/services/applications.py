@@ -1,5 +1,5 @@
 """Credit applications: submit (validate, check consent, underwrite, open the line) and staff decisions."""
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from core import errors as core_errors
 from core.crypto import blind_index
 from core.errors import DomainError
-from core.money import quantize
+from core.money import is_cents, quantize, to_decimal
 from core.pii import InvalidPhone, normalize_phone, valid_id_number
 from core.privacy import audit
 from credit import conf, errors
@@ -134,10 +134,10 @@ def application_submit(*, actor, real_name, id_number, phone, income_band, emerg
 
 def _parse_limit(value) -> Decimal:
     try:
-        limit = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        limit = to_decimal(value)
+    except ValueError:
         raise _invalid("limit", _("Enter a limit in yuan.")) from None
-    if isinstance(value, (bool, float)) or not limit.is_finite() or limit <= 0 or limit != quantize(limit) \
+    if isinstance(value, (bool, float)) or limit <= 0 or not is_cents(limit) \
             or limit > Decimal(conf.get("MAX_LIMIT")):
         raise _invalid("limit", _("Enter a limit above zero, at most %(max)s, with at most two decimals.")
                        % {"max": conf.get("MAX_LIMIT")})

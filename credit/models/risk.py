@@ -1,8 +1,8 @@
 """Cash-out (套现) risk control: tunable rules, the assessment of each credit checkout, and what it was scored on.
 
 Devices and addresses are kept as blind indexes (keyed hashes), never in clear; an
-IP is kept with whether it is public, because loopback and private addresses are
-proxies and development machines and never count as a signal.
+IP is kept encrypted with its blind index and whether it is public, because loopback
+and private addresses are proxies and development machines and never count as a signal.
 """
 from django.conf import settings
 from django.db import models

@@ -57,7 +57,7 @@ class CreditApplication(models.Model):
     terms_version = models.CharField(_("credit terms version consented to"), max_length=32)
     privacy_version = models.CharField(_("privacy notice version consented to"), max_length=32)
     consented_at = models.DateTimeField(_("consent given at"))
-    consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
+    consent_ip = EncryptedCharField(_("consent given from"), max_length=45, blank=True, default="")  # encrypted
     status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.UNDER_REVIEW, db_index=True)
     automatic_status = models.CharField(_("automatic decision"), max_length=16, choices=ApplicationStatus.choices)

@@ -1,10 +1,11 @@
 """Django app config for core."""
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core"
+    verbose_name = _("Notifications and audit")
 
     def ready(self):
         from config.celery import app as celery_app

@@ -26,10 +26,13 @@ MAX_KEY_LENGTH = 255
 
 
 def _fingerprint(request) -> str:
+    # A malformed body raises ParseError (400) here, before a key is claimed. It must not be swallowed:
+    # DRF then hands the view an empty request.data, and an action with defaults (pay) would go ahead.
+    data = request.data
     try:
-        body = json.dumps(request.data, sort_keys=True, cls=JSONEncoder, default=str)
-    except Exception:  # noqa: BLE001 - an unparsable body still gets a stable fingerprint
-        body = repr(request.body)
+        body = json.dumps(data, sort_keys=True, cls=JSONEncoder, default=str)
+    except (TypeError, ValueError):  # not JSON-able (e.g. uploaded files): their repr is still stable
+        body = repr(data)
     raw = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -4,6 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("999999999999.99")  # fits DecimalField(max_digits=14, decimal_places=2)
+# Beyond this no amount is meant, and "1e400" would overflow every quantize() after it.
+_MAX_DIGITS_BEFORE_POINT = 15
 
 
 def quantize(value, rounding=ROUND_HALF_UP) -> Decimal:
@@ -25,14 +27,17 @@ def to_decimal(value) -> Decimal:
             result = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
             raise ValueError(f"not an amount: {value!r}") from None
-    if not result.is_finite():
+    if not result.is_finite() or result.adjusted() >= _MAX_DIGITS_BEFORE_POINT:
         raise ValueError(f"not an amount: {value!r}")
     return result
 
 
 def is_cents(value: Decimal) -> bool:
     """True when the amount has no more than two decimals."""
-    return value == value.quantize(CENT)
+    try:
+        return value == value.quantize(CENT)
+    except InvalidOperation:  # too many digits to have cents at all
+        return False
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:

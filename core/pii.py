@@ -66,6 +66,16 @@ def mask_name(value: str | None) -> str:
     return value[0] + "*" * (len(value) - 1)
 
 
+def mask_ip(value: str | None) -> str:
+    """61.135.*.* / 2001:db8:****: the network, not the machine."""
+    if not value:
+        return ""
+    if ":" in value:
+        return ":".join(value.split(":")[:2]) + ":****"
+    parts = value.split(".")
+    return ".".join(parts[:2] + ["*", "*"]) if len(parts) == 4 else "****"
+
+
 def mask_text(value: str | None, keep: int = 6) -> str:
     if not value:
         return ""

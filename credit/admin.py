@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import PersonalDataAdminMixin, ReadOnlyAdmin, masked
 from core.errors import DomainError
-from core.pii import mask_id_number, mask_name, mask_phone
+from core.pii import mask_id_number, mask_ip, mask_name, mask_phone
 from credit.models import (
     CreditApplication,
     CreditEvent,
@@ -108,13 +108,14 @@ class CreditApplicationAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created"
     list_select_related = ["user", "decided_by"]
     personal_fields = {"real_name": lambda obj: obj.user, "id_number": lambda obj: obj.user,
-                       "phone": lambda obj: obj.user}
+                       "phone": lambda obj: obj.user, "consent_ip": lambda obj: obj.user}
     show_real_name = masked("real_name", mask_name, label=_("real name"))
     show_id_number = masked("id_number", mask_id_number, label=_("ID number"))
     show_phone = masked("phone", mask_phone, label=_("phone"))
+    show_consent_ip = masked("consent_ip", mask_ip, label=_("consent given from"))
     fields = ["user", "show_real_name", "show_id_number", "show_phone", "income_band", "status",
               "automatic_status", "limit_amount", "automatic_limit_amount", "reasons", "factors", "terms_version",
-              "privacy_version", "consented_at", "consent_ip", "decided_by", "decided_at", "note", "created"]
+              "privacy_version", "consented_at", "show_consent_ip", "decided_by", "decided_at", "note", "created"]
     readonly_fields = fields
     inlines = [EmergencyContactInline]
     actions = ["approve", "decline"]

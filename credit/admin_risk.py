@@ -12,7 +12,8 @@ from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
+from core.admin import PersonalDataAdminMixin, ReadOnlyAdmin, masked
+from core.pii import mask_ip
 from credit.admin import ReasonForm, confirm
 from credit.models import (
     CheckoutFingerprint,
@@ -24,7 +25,7 @@ from credit.models import (
     RiskSettings,
     ShopCashOutRisk,
 )
-from credit.risk import review, rules
+from credit.risk import identity, review, rules
 
 
 class ReviewForm(forms.Form):
@@ -166,11 +167,27 @@ class RiskRuleAdmin(admin.ModelAdmin):
         rules.config_invalidate()
 
 
+class EncryptedIpAdminMixin(PersonalDataAdminMixin):
+    """The IP is stored encrypted: shown masked (revealed with a reason), found by its blind index."""
+
+    exclude = ["ip"]
+    readonly_fields = ["show_ip"]
+    show_ip = masked("ip", mask_ip, label=_("IP"))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        ip, _public = identity.ip_info(search_term)
+        if ip:
+            queryset |= self.model.objects.filter(ip_index=identity.ip_index(ip))
+        return queryset, may_have_duplicates
+
+
 @admin.register(CheckoutFingerprint)
-class CheckoutFingerprintAdmin(ReadOnlyAdmin):
-    list_display = ["order", "created", "buyer", "shop", "ip", "ip_public", "short_device"]
+class CheckoutFingerprintAdmin(EncryptedIpAdminMixin, ReadOnlyAdmin):
+    list_display = ["order", "created", "buyer", "shop", "show_ip", "ip_public", "short_device"]
     list_filter = ["ip_public"]
-    search_fields = ["=order__id", "buyer__username", "shop__name", "=ip", "=device_hash"]
+    search_fields = ["=order__id", "buyer__username", "shop__name", "=device_hash"]  # and an IP (blind index)
+    personal_fields = {"ip": lambda obj: obj.buyer}
     list_select_related = ["order", "buyer", "shop"]
     date_hierarchy = "created"
 
@@ -180,10 +197,11 @@ class CheckoutFingerprintAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeviceSighting)
-class DeviceSightingAdmin(ReadOnlyAdmin):
-    list_display = ["user", "short_device", "ip", "ip_public", "first_seen", "last_seen"]
+class DeviceSightingAdmin(EncryptedIpAdminMixin, ReadOnlyAdmin):
+    list_display = ["user", "short_device", "show_ip", "ip_public", "first_seen", "last_seen"]
     list_filter = ["ip_public"]
-    search_fields = ["user__username", "=ip", "=device_hash"]
+    search_fields = ["user__username", "=device_hash"]  # and an IP (blind index)
+    personal_fields = {"ip": lambda obj: obj.user}
     list_select_related = ["user"]
 
     @admin.display(description=_("device"))

@@ -83,7 +83,7 @@ class RiskDeviceMiddleware:
         ip, public = identity.ip_info(raw_ip)
         if not device_hash and not ip:
             return
-        key = f"credit:risk:seen:{user_id}:{device_hash[:16]}:{ip or ''}"
+        key = f"credit:risk:seen:{user_id}:{device_hash[:16]}:{identity.ip_index(ip)[:16]}"  # no IP in clear
         if cache.get(key):
             return
         cache.set(key, 1, SEEN_SECONDS)

@@ -87,3 +87,17 @@ def test_admin_labels_are_chinese(model, field, chinese):
     assert CJK.search(shown), shown
     if chinese:
         assert shown == chinese
+
+
+def test_every_admin_section_and_model_list_is_named_in_chinese():
+    """The admin's index and sidebar: each app's section and each model's list, ours and the libraries' alike."""
+    from django.contrib import admin
+
+    problems = []
+    with translation.override("zh-hans"):
+        for model in admin.site._registry:
+            opts = model._meta
+            for what, text in (("app", opts.app_config.verbose_name), ("model", opts.verbose_name_plural)):
+                if not CJK.search(str(text)):
+                    problems.append(f"{opts.label} {what}: {str(text)!r}")
+    assert not problems, "\n".join(problems)

@@ -1,6 +1,6 @@
 """Credit API views: validate, call a service or selector, render. Money as two-decimal strings."""
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from core import errors as core_errors
 from core.errors import DomainError
 from core.idempotency import idempotent
+from core.money import is_cents, to_decimal
 from core.net import client_ip_or_none
 from credit import errors, selectors
 from credit.api import serializers as s
@@ -72,10 +73,10 @@ class LineView(APIView):
 def _parse_query_amount(raw) -> Decimal:
     message = _("Enter an amount above zero with at most two decimals.")
     try:
-        amount = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
+        amount = to_decimal(raw)
+    except ValueError:
         raise DomainError(core_errors.VALIDATION_ERROR, message, fields={"amount": [message]}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")) \
+    if amount <= 0 or not is_cents(amount) \
             or amount > Decimal("999999999999.99"):
         raise DomainError(core_errors.VALIDATION_ERROR, message, fields={"amount": [message]})
     return amount.quantize(Decimal("0.01"))
@@ -136,6 +137,8 @@ class RepaymentCreateView(APIView):
         if plan is None:
             raise DomainError(core_errors.NOT_FOUND, _("Not found."), fields={"plan": [_("No such plan.")]})
         amount = request.data.get("amount") if isinstance(request.data, dict) else None
+        if amount not in (None, ""):
+            repayments.parse_amount(amount)  # refused even where the mode does not use it, not silently dropped
         key = request.headers.get("Idempotency-Key", "").strip() or f"auto:{uuid.uuid4()}"
         repayment = repayments.repayment_make(actor=request.user, plan=plan, mode=data.validated_data["mode"],
                                               amount=amount, idempotency_key=key)

@@ -57,7 +57,7 @@ class CreditApplication(models.Model):
     terms_version = models.CharField(_("credit terms version consented to"), max_length=32)
     privacy_version = models.CharField(_("privacy notice version consented to"), max_length=32)
     consented_at = models.DateTimeField(_("consent given at"))
-    consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
+    consent_ip = EncryptedCharField(_("consent given from"), max_length=45, blank=True, default="")  # encrypted
     status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.UNDER_REVIEW, db_index=True)
     automatic_status = models.CharField(_("automatic decision"), max_length=16, choices=ApplicationStatus.choices)
@@ -120,7 +120,7 @@ class ApplicationStatusChange(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self):
-        return f"#{self.application_id}: {self.old_status or '∅'} → {self.new_status}"
+        return f"#{self.application_id}: {self.get_old_status_display() or '∅'} → {self.get_new_status_display()}"
 
 
 class EmergencyContact(models.Model):

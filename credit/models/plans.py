@@ -94,7 +94,7 @@ class PlanStatusChange(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self):
-        return f"plan #{self.plan_id}: {self.old_status or '∅'} → {self.new_status}"
+        return f"plan #{self.plan_id}: {self.get_old_status_display() or '∅'} → {self.get_new_status_display()}"
 
 
 class InstallmentStatus(models.TextChoices):

@@ -1,14 +1,15 @@
 """Cash-out (套现) risk control: tunable rules, the assessment of each credit checkout, and what it was scored on.
 
 Devices and addresses are kept as blind indexes (keyed hashes), never in clear; an
-IP is kept with whether it is public, because loopback and private addresses are
-proxies and development machines and never count as a signal.
+IP is kept encrypted with its blind index and whether it is public, because loopback
+and private addresses are proxies and development machines and never count as a signal.
 """
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedCharField
 from marketplace.models import Shop
 
 __all__ = ["CheckoutFingerprint", "DeviceSighting", "RiskAssessment", "RiskDecision", "RiskOutcome", "RiskRule",
@@ -142,7 +143,9 @@ class CheckoutFingerprint(models.Model):
                               related_name="+")
     shop = models.ForeignKey("marketplace.Shop", verbose_name=_("shop"), on_delete=models.CASCADE, related_name="+")
     device_hash = models.CharField(_("device (hashed)"), max_length=64, blank=True)
-    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    # IP is personal data: stored encrypted, compared by its blind index (HMAC under BLIND_INDEX_KEY).
+    ip = EncryptedCharField(_("IP"), max_length=45, blank=True, default="")
+    ip_index = models.CharField(_("IP index"), max_length=64, blank=True, default="", editable=False)
     ip_public = models.BooleanField(_("public IP"), default=False,
                                     help_text=_("Loopback and private addresses are stored but are no signal."))
     phone_index = models.CharField(_("phone index"), max_length=64, blank=True)
@@ -168,7 +171,8 @@ class DeviceSighting(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                              related_name="+")
     device_hash = models.CharField(_("device (hashed)"), max_length=64, blank=True)
-    ip = models.CharField(_("IP"), max_length=45, blank=True)
+    ip = EncryptedCharField(_("IP"), max_length=45, blank=True, default="")  # personal data: encrypted
+    ip_index = models.CharField(_("IP index"), max_length=64, blank=True, default="", editable=False)
     ip_public = models.BooleanField(_("public IP"), default=False)
     first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_seen = models.DateTimeField(_("last seen"), db_index=True)
@@ -176,7 +180,8 @@ class DeviceSighting(models.Model):
     class Meta:
         verbose_name = _("device sighting")
         verbose_name_plural = _("device sightings")
-        constraints = [models.UniqueConstraint(fields=["user", "device_hash", "ip"], name="credit_sighting_unique")]
+        constraints = [models.UniqueConstraint(fields=["user", "device_hash", "ip_index"],
+                                               name="credit_sighting_unique")]
 
     def __str__(self):
         return f"user {self.user_id} on {self.device_hash[:8]}"

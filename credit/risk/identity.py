@@ -9,6 +9,7 @@ from core.pii import InvalidPhone, normalize_phone
 DEVICE_PURPOSE = "risk.device"
 PHONE_PURPOSE = "risk.phone"
 ADDRESS_PURPOSE = "risk.address"
+IP_PURPOSE = "risk.ip"
 DEVICE_ID_MAX = 100
 
 _NOT_ADDRESS = re.compile(r"[\W_]+")  # spaces, punctuation (ASCII and full-width) — "1 号" is "1号"
@@ -60,3 +61,8 @@ def ip_info(raw) -> tuple[str | None, bool]:
         address = address.ipv4_mapped
     public = address.is_global and not address.is_multicast
     return str(address), public
+
+
+def ip_index(ip) -> str:
+    """The blind index of an address normalised by ``ip_info``: IPs are stored encrypted, compared by this."""
+    return blind_index(ip, purpose=IP_PURPOSE) if isinstance(ip, str) and ip else ""

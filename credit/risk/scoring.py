@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from credit.models import CheckoutFingerprint, DeviceSighting, RiskAssessment
-from credit.risk import rules, signals
+from credit.risk import identity, rules, signals
 
 logger = logging.getLogger("credit.risk")
 
@@ -63,7 +63,8 @@ def score_checkout(order, context: dict | None) -> Decision:
         return decision
     RiskAssessment.objects.create(order=order, **assessment)
     CheckoutFingerprint.objects.create(order=order, buyer_id=order.buyer_id, shop_id=order.shop_id,
-                                       device_hash=facts.device_hash, ip=facts.ip, ip_public=facts.ip_public,
+                                       device_hash=facts.device_hash, ip=facts.ip or "",
+                                       ip_index=identity.ip_index(facts.ip), ip_public=facts.ip_public,
                                        phone_index=facts.phone_index, address_index=facts.address_index)
     return decision
 
@@ -77,13 +78,14 @@ def sighting_record(*, user_id, device_hash: str, ip: str | None, ip_public: boo
         return
     now = now or timezone.now()
     ip = ip or ""
-    rows = DeviceSighting.objects.filter(user_id=user_id, device_hash=device_hash, ip=ip)
+    ip_index = identity.ip_index(ip)  # the address is stored encrypted: rows are found by its blind index
+    rows = DeviceSighting.objects.filter(user_id=user_id, device_hash=device_hash, ip_index=ip_index)
     if rows.filter(last_seen__lt=now).update(last_seen=now) or rows.exists():
         return
     try:
         with transaction.atomic():
-            DeviceSighting.objects.create(user_id=user_id, device_hash=device_hash, ip=ip, ip_public=ip_public,
-                                          last_seen=now)
+            DeviceSighting.objects.create(user_id=user_id, device_hash=device_hash, ip=ip, ip_index=ip_index,
+                                          ip_public=ip_public, last_seen=now)
     except IntegrityError:  # a concurrent task recorded it first (or the account is gone)
         rows.filter(last_seen__lt=now).update(last_seen=now)
 

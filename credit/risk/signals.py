@@ -111,7 +111,8 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
 
     owner, buyer, shop = order.shop.owner_id, order.buyer_id, order.shop_id
     device = facts.device_hash or None  # NULL never equals anything: no device, no match
-    public_ip = facts.ip if facts.ip_public else None  # loopback and private addresses are no signal
+    # Loopback and private addresses are no signal; IPs are stored encrypted and compared by blind index.
+    public_ip = (identity.ip_index(facts.ip) or None) if facts.ip_public else None
     device_days = _int_param(cfg, "shared_device", "lookback_days", 180)
     address_days = _int_param(cfg, "shared_address", "lookback_days", 180)
     quick_hours = cfg.rules["completed_without_tracking"].param("max_hours_to_receipt", float) \
@@ -127,8 +128,8 @@ def _read_counts(facts: Facts, order, cfg: Config) -> None:
         ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.device_hash = %s AND s.last_seen >= %s) "
          "OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.device_hash = %s "
          "AND f.created >= %s))", [owner, device, since(days=device_days)] * 2),
-        ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.ip = %s AND s.ip_public = %s "
-         "AND s.last_seen >= %s) OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.ip = %s "
+        ("(EXISTS (SELECT 1 FROM {sighting} s WHERE s.user_id = %s AND s.ip_index = %s AND s.ip_public = %s "
+         "AND s.last_seen >= %s) OR EXISTS (SELECT 1 FROM {fingerprint} f WHERE f.buyer_id = %s AND f.ip_index = %s "
          "AND f.ip_public = %s AND f.created >= %s))",
          [owner, public_ip, True, since(days=_int_param(cfg, "shared_ip", "lookback_days", 30))] * 2),
         ("(SELECT COUNT(DISTINCT f.buyer_id) FROM {fingerprint} f WHERE f.shop_id = %s AND f.device_hash = %s "

@@ -1,5 +1,5 @@
 """Credit applications: submit (validate, check consent, underwrite, open the line) and staff decisions."""
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from core import errors as core_errors
 from core.crypto import blind_index
 from core.errors import DomainError
-from core.money import quantize
+from core.money import is_cents, quantize, to_decimal
 from core.pii import InvalidPhone, normalize_phone, valid_id_number
 from core.privacy import audit
 from credit import conf, errors
@@ -117,7 +117,7 @@ def application_submit(*, actor, real_name, id_number, phone, income_band, emerg
     application = CreditApplication.objects.create(
         user=actor, real_name=real_name, id_number=id_number, phone=e164, income_band=income_band,
         terms_version=versions["terms_version"], privacy_version=versions["privacy_version"],
-        consented_at=timezone.now(), consent_ip=ip or None, status=outcome.status, automatic_status=outcome.status,
+        consented_at=timezone.now(), consent_ip=ip or "", status=outcome.status, automatic_status=outcome.status,
         limit_amount=outcome.limit if outcome.status != ApplicationStatus.DECLINED else Decimal("0.00"),
         automatic_limit_amount=outcome.limit, reasons=outcome.reasons, factors=outcome.factors, **indexes)
     EmergencyContact.objects.bulk_create([EmergencyContact(application=application, **c) for c in contacts])
@@ -134,10 +134,10 @@ def application_submit(*, actor, real_name, id_number, phone, income_band, emerg
 
 def _parse_limit(value) -> Decimal:
     try:
-        limit = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        limit = to_decimal(value)
+    except ValueError:
         raise _invalid("limit", _("Enter a limit in yuan.")) from None
-    if isinstance(value, (bool, float)) or not limit.is_finite() or limit <= 0 or limit != quantize(limit) \
+    if isinstance(value, (bool, float)) or limit <= 0 or not is_cents(limit) \
             or limit > Decimal(conf.get("MAX_LIMIT")):
         raise _invalid("limit", _("Enter a limit above zero, at most %(max)s, with at most two decimals.")
                        % {"max": conf.get("MAX_LIMIT")})

@@ -28,7 +28,7 @@ from marketplace.models import (
     Withdrawal,
 )
 from marketplace.services.complaints import complaint_resolve
-from marketplace.services.orders import order_cancel
+from marketplace.services.orders import SYSTEM_REASONS, order_cancel
 from marketplace.services.settlement import order_settle_if_eligible
 
 CONFIRM_TEMPLATE = "marketplace/orders/admin_confirm.html"
@@ -107,9 +107,14 @@ class OrderStatusChangeInline(ReadOnlyInline):
     model = OrderStatusChange
     verbose_name = _("status change")
     verbose_name_plural = _("timeline")
-    fields = ("created", "old_status", "new_status", "actor", "reason")
+    fields = ("created", "old_status", "new_status", "actor", "why")
     readonly_fields = fields
     ordering = ("created", "pk")
+
+    @admin.display(description=_("reason"))
+    def why(self, change):
+        """The system's reasons by their names in the staff's language; what a person typed as it is."""
+        return SYSTEM_REASONS.get(change.reason, change.reason) or "-"
 
 
 class PaymentInline(ReadOnlyInline):
@@ -141,6 +146,26 @@ class SettledFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PaymentMethodFilter(admin.SimpleListFilter):
+    """The payment methods on offer (the credit app adds instalments), by their names in the staff's language."""
+
+    title = _("payment method")
+    parameter_name = "payment_method"
+
+    def lookups(self, request, model_admin):
+        return [(method.key, method.label) for method in hooks.payment_methods()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(payment_method=self.value()) if self.value() else queryset
+
+
+def _payment_label(key: str) -> str:
+    try:
+        return str(hooks.payment_method(key).label)
+    except DomainError:
+        return key  # a method no longer offered
+
+
 def _admin_link(obj, label=None) -> str:
     try:
         url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
@@ -151,20 +176,20 @@ def _admin_link(obj, label=None) -> str:
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "created", "buyer", "shop", "status", "total", "refunded", "payment_method", "settled")
-    list_filter = ("status", "payment_method", SettledFilter)
+    list_display = ("id", "created", "buyer", "shop", "status", "total", "refunded", "payment", "settled")
+    list_filter = ("status", PaymentMethodFilter, SettledFilter)
     search_fields = ("=id", "buyer__username", "shop__name", "tracking_number")
     search_help_text = _("Order number, buyer's username, shop name or tracking number.")
     list_select_related = ("buyer", "shop")
     date_hierarchy = "created"
     readonly_fields = (
-        "buyer", "shop", "status", "total_amount", "refunded_amount", "payment_method", "installments",
+        "buyer", "shop", "status", "total_amount", "refunded_amount", "payment", "installments",
         "recipient", "phone", "address", "carrier", "tracking_number", "created", "paid_at", "ship_by",
         "shipped_at", "auto_confirm_at", "received_at", "completed_at", "cancelled_at", "settled_at",
         "settlement_holds", "ledger_transactions",
     )
     fieldsets = (
-        (None, {"fields": ("buyer", "shop", "status", "payment_method", "installments")}),
+        (None, {"fields": ("buyer", "shop", "status", "payment", "installments")}),
         (_("Money"), {"fields": ("total_amount", "refunded_amount", "settled_at", "settlement_holds",
                                  "ledger_transactions")}),
         (_("Delivery (masked)"), {"fields": ("recipient", "phone", "address", "carrier", "tracking_number")}),
@@ -187,6 +212,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("refunded"), ordering="refunded_amount")
     def refunded(self, order):
         return format_cny(order.refunded_amount) if order.refunded_amount else "—"
+
+    @admin.display(description=_("payment method"), ordering="payment_method")
+    def payment(self, order):
+        return _payment_label(order.payment_method)
 
     @admin.display(description=_("settled"), boolean=True, ordering="settled_at")
     def settled(self, order):

@@ -63,6 +63,11 @@ E422 = {422: _error("Idempotency-Key reused with a different body, or declined b
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="Repeat a request safely: the same key and body return the first response and move no money.")
+DEVICE_ID_HEADER = OpenApiParameter(
+    "X-Device-Id", str, OpenApiParameter.HEADER, required=False,
+    description="Optional. A mobile app's stable installation id (the first 100 characters count), so cash-out "
+                "risk control can tell when buyer and merchant use one device. Only a keyed hash of it is kept. "
+                "Browsers need not send it: they get a signed device cookie.")
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -318,7 +323,7 @@ class OrderListCreate(generics.GenericAPIView):
         page = self.paginate_queryset(order_list_for_buyer(buyer=request.user))
         return self.get_paginated_response(OrderSerializer(page, many=True, context={"role": BUYER}).data)
 
-    @extend_schema(summary="Place an order from one shop", request=OrderCreateInput,
+    @extend_schema(summary="Place an order from one shop", request=OrderCreateInput, parameters=[DEVICE_ID_HEADER],
                    responses={201: OrderDetailSerializer, **E400, **E401, **E409, **E422})
     def post(self, request):
         data = OrderCreateInput(data=request.data)

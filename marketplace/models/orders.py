@@ -163,7 +163,7 @@ class OrderStatusChange(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self):
-        return f"#{self.order_id}: {self.old_status or '∅'} → {self.new_status}"
+        return f"#{self.order_id}: {self.get_old_status_display() or '∅'} → {self.get_new_status_display()}"
 
 
 class PaymentStatus(models.TextChoices):

@@ -84,7 +84,7 @@ class ShopStatusChange(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self):
-        return f"{self.shop_id}: {self.old_status} → {self.new_status}"
+        return f"{self.shop_id}: {self.get_old_status_display()} → {self.get_new_status_display()}"
 
 
 class Review(models.Model):

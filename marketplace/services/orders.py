@@ -41,6 +41,7 @@ SYSTEM_REASONS = {
     REASON_PLACED: _("Order placed"),
     REASON_AUTO_CONFIRMED: _("Receipt confirmed automatically"),
     REASON_REFUND: _("Money refunded"),
+    "paid with instalment credit": _("Paid with instalment credit"),  # credit.services.plans
 }
 
 _TIMESTAMPS = {

@@ -4,11 +4,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors as core_errors
+from core.api.parsers import JSONParser
 from core.errors import DomainError
 from core.idempotency import idempotent
 from protection.api.serializers import (

@@ -33,7 +33,7 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         if self.new_status:
-            return f"#{self.case_id}: {self.old_status or '∅'} → {self.new_status}"
+            return f"#{self.case_id}: {self.get_old_status_display() or '∅'} → {self.get_new_status_display()}"
         return f"#{self.case_id}: {self.note[:40]}"
 
 

@@ -1,8 +1,10 @@
 """Integration fixtures: a real Celery worker subprocess on the real Redis, against the test database.
 
 Skipped cleanly without PostgreSQL (a worker cannot share pytest's SQLite test
-database) or without Redis at REDIS_URL / 127.0.0.1:6379. Each test uses its own
-Redis database number, flushed before and after; every process started here is
+database) or without Redis at REDIS_URL / 127.0.0.1:6379. Tests on the shared Redis
+use the database of their pytest-xdist worker (``integration_redis_db``: REDIS_URL's
+number plus the worker's, or one from ``IT_REDIS_DBS``), flushed before and after, so
+parallel workers never flush each other's queues; every process started here is
 stopped by pid (process group) in ``finally``.
 
 Fault tests (``own_redis``) start a ``redis-server`` of their own on a free port
@@ -68,13 +70,28 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}/{s['NAME']}"
 
 
+def integration_redis_db(worker_id: str, environ=os.environ) -> int:
+    """The Redis database number of this pytest-xdist worker's integration tests ("master" without xdist).
+
+    ``IT_REDIS_DBS`` ("6,7,8,9") lists the numbers a run may use, one per worker; without it,
+    worker n uses REDIS_URL's database plus n (modulo 16). Two runs sharing one Redis stay apart
+    when their REDIS_URLs are at least as many databases apart as they have workers, or when each
+    is given its own IT_REDIS_DBS.
+    """
+    n = int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else 0
+    pool = [int(part) for part in environ.get("IT_REDIS_DBS", "").split(",") if part.strip()]
+    if pool:
+        return pool[n % len(pool)]
+    base = urlsplit(environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0").path.strip("/") or "0"
+    return (int(base) + n) % 16
+
+
 @pytest.fixture
-def redis_url(request):
-    """A Redis database of this test's own (``@pytest.mark.redis_db(n)``), flushed before and after."""
+def redis_url():
+    """This worker's Redis database (``integration_redis_db``), flushed before and after the test."""
     if connection.vendor != "postgresql":
         pytest.skip("integration tests need PostgreSQL (set DATABASE_URL)")
-    marker = request.node.get_closest_marker("redis_db")
-    url = f"{redis_base_url()}/{marker.args[0] if marker else 12}"
+    url = f"{redis_base_url()}/{integration_redis_db(os.environ.get('PYTEST_XDIST_WORKER', 'master'))}"
     if not _redis_reachable(url):
         pytest.skip(f"no Redis at {url}")
     import redis
@@ -289,10 +306,6 @@ def pytest_runtest_setup(item):
     url = f"{redis_base_url()}/0"
     if not _redis_reachable(url):
         pytest.skip(f"no Redis at {redis_base_url()}")
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "redis_db(n): the Redis database number an integration test uses")
 
 
 @pytest.fixture(autouse=True)

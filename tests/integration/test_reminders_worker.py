@@ -74,7 +74,6 @@ def assert_exactly_once(people, env):
     assert len(refs) == count and set(refs) == expected
 
 
-@pytest.mark.redis_db(13)
 def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(buyers, process_env, start_worker):
     people = buyers(30)
     start_worker(process_env, concurrency=2)
@@ -91,7 +90,6 @@ def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(buyers, proce
     assert_exactly_once(people, process_env)
 
 
-@pytest.mark.redis_db(12)
 def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(buyers, process_env, start_worker, tmp_path):
     people = buyers(24)
     env = {**process_env, "IT_REMINDER_TASK_CHUNK": "6", "IT_VISIBILITY_TIMEOUT": "5",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
+from django.test import TestCase
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -41,6 +42,8 @@ CREDIT = {"real_name": "隐私申请人乙", "id_number": id_number("11010519870
 CONTACTS = [{"name": "紧急联系人丙", "phone": "13724681357", "relation": "parent"},
             {"name": "紧急联系人丁", "phone": "13813572468", "relation": "friend"}]
 BANK_ACCOUNT = "6222020200112233445"
+CONSENT_IP = "203.0.113.5"  # the credit application's consent was given from here
+CHECKOUT_IP = "198.51.100.77"  # the instalment checkout came from here (fingerprint and device sighting)
 
 PHONES = [BUYER_PHONE, OTHER_PHONE, MERCHANT_PHONE, SHIPPING["phone"], OTHER_SHIPPING["phone"], CREDIT["phone"],
           *(c["phone"] for c in CONTACTS)]
@@ -48,6 +51,7 @@ ID_NUMBERS = [CREDIT["id_number"]]
 CONTACT_NAMES = [c["name"] for c in CONTACTS]
 NAMES = [BUYER_REAL_NAME, SHIPPING["name"], OTHER_SHIPPING["name"], CREDIT["real_name"], *CONTACT_NAMES]
 ADDRESSES = [SHIPPING["address"], OTHER_SHIPPING["address"]]
+IPS = [CONSENT_IP, CHECKOUT_IP]
 
 
 @dataclass
@@ -101,10 +105,11 @@ def build() -> Scenario:
 
     b, m, o = scenario.api(buyer), scenario.api(merchant), scenario.api(other)
 
-    def place(client, address, payment=None, key=None):
+    def place(client, address, payment=None, key=None, **request):
         order = _ok(client.post("/api/v1/orders/", {"lines": [{"listing": listing.pk, "quantity": 1}],
                                                      "shipping_address": address,
-                                                     "payment": payment or {"method": "full"}}, format="json"), 201)
+                                                     "payment": payment or {"method": "full"}}, format="json",
+                                **request), 201)
         if (payment or {}).get("method", "full") == "full":
             order = _ok(client.post(f"/api/v1/orders/{order['id']}/pay/", {}, format="json",
                                     HTTP_IDEMPOTENCY_KEY=key or f"pay-{order['id']}"))
@@ -136,8 +141,12 @@ def build() -> Scenario:
     terms = current_terms()
     application_submit(actor=buyer, income_band="8k_15k", emergency_contacts=CONTACTS,
                        consent={"terms_version": terms["terms"].version, "privacy_version": terms["privacy"].version},
-                       ip="203.0.113.5", **CREDIT)
-    c = place(b, SHIPPING, {"method": "installment", "installments": 6})
+                       ip=CONSENT_IP, **CREDIT)
+    # From a phone on a public network: risk control keeps the IP (fingerprint, and the middleware's
+    # sighting, queued after commit) — encrypted.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        c = place(b, SHIPPING, {"method": "installment", "installments": 6}, REMOTE_ADDR=CHECKOUT_IP,
+                  HTTP_X_DEVICE_ID="privacy-buyer-phone")
     scenario.orders["instalments"] = c["id"]
     plans = _ok(b.get("/api/v1/credit/plans/"))["results"]
     if plans:

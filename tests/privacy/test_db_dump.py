@@ -1,4 +1,4 @@
-"""A raw dump of every table after the scenario shows no plaintext phone, ID number, contact name or address."""
+"""A raw dump of every table after the scenario shows no plaintext phone, ID number, contact name, address or IP."""
 import pytest
 from django.db import connection
 
@@ -45,6 +45,13 @@ def test_no_plaintext_personal_data_in_any_table():
     assert leaks(dumped, sc.NAMES) == []
     assert leaks(dumped, sc.ADDRESSES) == []
     assert leaks(dumped, [sc.BANK_ACCOUNT]) == []
+    # IPs: the instalment checkout's (fingerprint, device sighting) and the credit consent's.
+    from credit.models import CheckoutFingerprint, CreditApplication, DeviceSighting
+
+    assert sc.CHECKOUT_IP in DeviceSighting.objects.filter(user=built.buyer).values_list("ip", flat=True)
+    assert CheckoutFingerprint.objects.get(order_id=built.orders["instalments"]).ip == sc.CHECKOUT_IP
+    assert CreditApplication.objects.get(user=built.buyer).consent_ip == sc.CONSENT_IP
+    assert leaks(dumped, sc.IPS) == []
 
     # Whatever else is stored encrypted (demo data included) is not in the clear anywhere either.
     stored = sc.plaintext_values()

@@ -134,7 +134,8 @@ def test_every_model_with_an_encrypted_field_is_rotated():
     assert labels["core.EncryptionCanary"] == {"value"}
     assert labels["marketplace.User"] == {"phone", "real_name"}
     assert labels["marketplace.Order"] == {"shipping_name", "shipping_phone", "shipping_address"}
-    assert labels["credit.CreditApplication"] == {"real_name", "id_number", "phone"}
+    assert labels["credit.CreditApplication"] == {"real_name", "id_number", "phone", "consent_ip"}
+    assert labels["credit.DeviceSighting"] == labels["credit.CheckoutFingerprint"] == {"ip"}
     assert labels["credit.EmergencyContact"] == {"name", "phone"}
     assert labels["marketplace.Withdrawal"] == {"bank_account"}
     assert "core.IdempotencyRecord" in labels

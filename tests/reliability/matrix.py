@@ -130,13 +130,15 @@ class Sent:
         return json.loads(self.body)
 
 
-def send(client: Client, method: str, path: str, *, data=b"", content_type="application/json", **headers) -> Sent:
-    """One request inside a rolled-back savepoint, with the tables it wrote to."""
+def send(client: Client, method: str, path: str, *, data=b"", content_type="application/json", rollback=True,
+         **headers) -> Sent:
+    """One request inside a savepoint (rolled back unless told not to), with the tables it wrote to."""
     recorder = Recorder()
     cookies = {key: morsel.value for key, morsel in client.cookies.items()}  # a logout must not log the client out
     with transaction.atomic(), connection.execute_wrapper(recorder):
         response = client.generic(method.upper(), path, data, content_type=content_type, **headers)
-        transaction.set_rollback(True)
+        if rollback:
+            transaction.set_rollback(True)
     client.cookies = SimpleCookie(cookies)
     body = b"" if getattr(response, "streaming", False) else response.content
     return Sent(response.status_code, response.get("Location", ""), recorder.writes, body)

@@ -129,6 +129,7 @@ def build_world() -> World:
         "case": case.pk, "plan": plan.pk if plan else None,
         "line": CreditLine.objects.get(user=buyer).pk,
         "application": CreditApplication.objects.filter(user=buyer).first().pk,
+        "orderline_shipped": shipped.lines.first().pk, "category": category.pk,
         "image": image.pk, "statement": statement.pk, "cart_item": cart_item.pk,
         "notification": notification.pk if notification else None,
         "risk_assessment": assessment.pk if assessment else None,

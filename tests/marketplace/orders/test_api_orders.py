@@ -639,6 +639,15 @@ def test_the_schema_documents_the_order_endpoints(api):
         "responses"])
 
 
+def test_the_schema_documents_the_optional_device_header_of_checkout(api):
+    checkout = api.get("/api/schema/?format=json").json()["paths"]["/api/v1/orders/"]["post"]
+
+    headers = {p["name"]: p for p in checkout["parameters"] if p["in"] == "header"}
+    assert not headers["X-Device-Id"].get("required") and headers["X-Device-Id"]["schema"] == {"type": "string"}
+    assert "keyed hash" in headers["X-Device-Id"]["description"]
+    assert set(checkout["responses"]) >= {"201", "400", "401", "409", "422"}  # API.md's answers, unchanged
+
+
 def test_order_pay_service_and_api_agree(pending_order, buyer):
     order_pay(actor=buyer, order=pending_order, idempotency_key=next_key())
     assert Order.objects.get(pk=pending_order.pk).status == OrderStatus.PAID

@@ -72,6 +72,10 @@ admin:protection_aftersalescase_rule         post   case            AL  AL  AL  
 admin:credit_creditapplication_reveal        get    -               AL  AL  AL  AL  AL  403 403 403 403 403 200
 admin:credit_creditapplication_reveal        post   -               AL  AL  AL  AL  AL  403 403 403 403 403 200
 admin:credit_installment_delinquency         get    -               AL  AL  AL  AL  AL  403 403 403 200 403 200
+admin:credit_checkoutfingerprint_reveal      get    -               AL  AL  AL  AL  AL  403 403 403 403 403 200
+admin:credit_checkoutfingerprint_reveal      post   -               AL  AL  AL  AL  AL  403 403 403 403 403 200
+admin:credit_devicesighting_reveal           get    -               AL  AL  AL  AL  AL  403 403 403 403 403 404
+admin:credit_devicesighting_reveal           post   -               AL  AL  AL  AL  AL  403 403 403 403 403 404
 admin:credit_installment_delinquency         post   -               AL  AL  AL  AL  AL  403 403 403 200 403 200
 admin:app_list                               get    -               AL  AL  AL  AL  AL  404 200 200 404 200 200
 admin:app_list                               post   -               AL  AL  AL  AL  AL  404 200 200 404 200 200
@@ -326,7 +330,9 @@ BODIES = {
     "orders:cart-update": {"item{cart_item}-quantity": 2},
     "credit:repay": {"mode": "next", "idempotency_key": "matrix-2"},
 }
-ARGS = {"key": "email_messages", "image_pk": "image", "field": "phone", "url": "nowhere/", "app_label": "marketplace",
+ARGS = {"key": "email_messages", "image_pk": "image", "url": "nowhere/", "app_label": "marketplace",
+        "field": {"admin:credit_checkoutfingerprint_reveal": "ip", "admin:credit_devicesighting_reveal": "ip",
+                  "*": "phone"},
         "action": {"protection:case-action": "approve", "merchant-listing-transition": "pause"}}
 
 
@@ -358,6 +364,9 @@ def admin_rules() -> dict:
         assert len(cells) == len(STAFF), model
         parsed[model] = dict(zip(STAFF, cells, strict=True))
     return parsed
+
+
+ADMIN_KINDS = ("changelist", "add", "change", "history", "delete", "object")
 
 
 def admin_expected(app: str, model: str, kind: str, role: str, perms: dict, world) -> str:
@@ -414,7 +423,8 @@ def status_of(sent) -> str:
 def path_for(pattern, obj: str, world) -> str:
     from django.contrib.contenttypes.models import ContentType
 
-    values = {name: world.ids.get(v, v) if isinstance(v, str) else v.get(pattern.name) for name, v in ARGS.items()}
+    values = {name: world.ids.get(v, v) if isinstance(v, str) else v.get(pattern.name, v.get("*"))
+              for name, v in ARGS.items()}
     pk = world.ids[obj] if obj not in ("-", "") and obj in world.ids else None
     values.update(pk=pk, order_id=pk, shop_id=pk)
     admin = admin_model_kind(pattern)
@@ -463,7 +473,7 @@ def routes(world=None):
             continue
         rows = {method: row for (route, method), row in table.items() if route == pattern.name}
         model = admin_model_kind(pattern)
-        if not rows and model and f"{model[0]}.{model[1]}" in admin:
+        if not rows and model and model[2] in ADMIN_KINDS and f"{model[0]}.{model[1]}" in admin:
             perms = admin[f"{model[0]}.{model[1]}"]
             expected = {role: admin_expected(*model, role, perms, world) for role in ROLES} if world else {}
             out.append((pattern, "get", "-", expected, {}))

@@ -70,8 +70,8 @@ def test_a_sighting_seen_again_is_one_row(footprint, seen):
         [PUBLIC_IP, OTHER_PUBLIC_IP])
 
 
-def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(footprint, risk_officer, make_user):
-    from django.contrib.auth.models import Permission
+def test_the_admin_masks_the_ip_and_finds_it_by_index(footprint, risk_officer):
+    from django.urls import NoReverseMatch, reverse
 
     order, application = footprint
     client = Client()
@@ -90,15 +90,23 @@ def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(f
     assert found.context["cl"].result_count == 1
     assert client.get("/admin/credit/devicesighting/", {"q": "1.1.1.1"}).context["cl"].result_count == 0
     assert client.get("/admin/credit/checkoutfingerprint/", {"q": PUBLIC_IP}).context["cl"].result_count == 1
+    with pytest.raises(NoReverseMatch):  # no way to the clear address in the risk screens
+        reverse("admin:credit_devicesighting_reveal", args=[sighting.pk, "ip"])
 
-    reveal = f"/admin/credit/devicesighting/{sighting.pk}/reveal/ip/"
-    assert client.get(reveal).status_code == 403  # a risk officer without the reveal permission
-    risk_officer.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
-    client.force_login(risk_officer)  # permissions are cached per request user
-    shown = client.post(reveal, {"reason": "checking a shared connection"})
-    assert PUBLIC_IP in shown.content.decode()
+
+def test_the_consent_ip_is_masked_and_revealed_only_with_a_reason_and_a_record(footprint, make_user):
+    _order, application = footprint
+    officer = make_user("revealer", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(officer)
+    page = client.get(f"/admin/credit/creditapplication/{application.pk}/change/").content.decode()
+    assert mask_ip(CONSENT_IP) in page and CONSENT_IP not in page
+
+    shown = client.post(f"/admin/credit/creditapplication/{application.pk}/reveal/consent_ip/",
+                        {"reason": "a dispute about the consent"})
+    assert CONSENT_IP in shown.content.decode()
     record = DataAccessRecord.objects.get()
-    assert (record.staff, record.subject, record.field) == (risk_officer, order.shop.owner, "ip")
+    assert (record.staff, record.subject, record.field) == (officer, application.user, "consent_ip")
 
 
 def test_mask_ip():

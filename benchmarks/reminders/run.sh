@@ -4,6 +4,7 @@
 #   benchmarks/reminders/run.sh                       # 300,000/30,000 and 1,000,000/100,000 (instalments/due)
 #   SIZES="180000:18000" benchmarks/reminders/run.sh  # other sizes (instalments:due, due dividing instalments)
 #   KEEP=1 ...                                        # keep the databases afterwards
+#   E2E="100000:10000"                                # end to end through a real worker (default; empty: skip)
 #
 # Needs: psql/createdb reaching BENCH_PG (default postgres://postgres@127.0.0.1:5432) and Redis at
 # BENCH_REDIS_URL (default redis://127.0.0.1:6379/11: that database is flushed). Writes
@@ -15,6 +16,7 @@ PY=${PYTHON:-.venv/bin/python}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DB=${BENCH_DB:-fangxin_bench}
 SIZES=${SIZES:-"300000:30000 1000000:100000"}
+E2E=${E2E-"100000:10000"}
 AS_OF=${AS_OF:-2026-03-16}
 OUT=benchmarks/reminders/results.jsonl
 VAR=$(mktemp -d "${TMPDIR:-/tmp}/fangxin-bench.XXXXXX")
@@ -67,6 +69,17 @@ for size in $SIZES; do
     measure "$instalments" "$window" noop      # the sweep again: everything already recorded
     "$PY" benchmarks/reminders/bench.py reset
     measure "$instalments" "$window" memory    # the sweep under tracemalloc (slower; for memory only)
+done
+
+for size in $E2E; do
+    instalments=${size%%:*}
+    window=${size##*:}
+    echo "== end to end: $instalments instalments, $window due on $AS_OF, a real worker sending through Redis"
+    sql "DROP DATABASE IF EXISTS ${DB} WITH (FORCE)"
+    sql "CREATE DATABASE ${DB} TEMPLATE ${DB}_template"
+    gen=$("$PY" benchmarks/reminders/bench.py generate --instalments "$instalments" --window "$window" --as-of "$AS_OF")
+    echo "{\"instalments\": $instalments, \"window\": $window, \"what\": \"generate\", \"result\": $gen}" | tee -a "$OUT"
+    measure "$instalments" "$window" e2e
 done
 
 "$PY" benchmarks/reminders/report.py "$OUT"

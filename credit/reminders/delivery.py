@@ -12,12 +12,14 @@ providers that deduplicate.
 """
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,26 +65,58 @@ def deliveries_send(*, ids: list[int], now: datetime | None = None) -> SendOutco
         waiting.update(not_before=quiet.next_open(now), enqueued_at=None, modified=now)
         return outcome
     sender = _Sender()
+    # What each delivery needs (its instalment and plan, the buyer and their preferences), read for the whole
+    # batch in one query; each row is still claimed and finished on its own.
+    loaded = ReminderDelivery.objects.select_related(
+        "reminder__installment__plan", "reminder__user__notification_preference").in_bulk(ids)
     try:
-        for pk in ids:
-            getattr(outcome, _send_one(pk, policy=policy, sender=sender)).append(pk)
+        with _commits_without_waiting_for_disk():
+            for pk in ids:
+                getattr(outcome, _send_one(pk, loaded.get(pk), policy=policy, sender=sender)).append(pk)
     finally:
         sender.close()
     return outcome
 
 
-def _send_one(pk: int, *, policy: ReminderPolicy, sender: "_Sender") -> str:
+@contextmanager
+def _commits_without_waiting_for_disk():
+    """PostgreSQL: the claim and finish of each delivery commit without waiting for the WAL flush.
+
+    Each delivery commits twice (claim, then finish) so that a worker dying mid-batch can make at most the
+    one message in flight go out twice; waiting for the disk on each of those commits was most of a send's
+    time. ``synchronous_commit = off`` keeps every guarantee against a worker dying (the commits are made
+    and visible at once); only a crash of the database server itself can lose the last fraction of a second
+    of them, and the cost of that is a reminder sent twice — never money (no money moves here). Set for
+    this connection while the batch is sent, and reset after it, before the worker runs anything else.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _send_one(pk: int, delivery: ReminderDelivery | None, *, policy: ReminderPolicy, sender: "_Sender") -> str:
+    if delivery is None:  # deleted since it was queued
+        return "not_claimed"
     now = timezone.now()
     token = uuid.uuid4().hex
     lease = now - conf.seconds("REMINDER_CLAIM_LEASE_SECONDS")
-    claimed = (ReminderDelivery.objects.filter(pk=pk)
+    # The claim also requires the attempts read with the batch: a row another worker claimed (and maybe gave
+    # back) since then is not ours to send with stale figures.
+    claimed = (ReminderDelivery.objects.filter(pk=pk, attempts=delivery.attempts)
                .filter(Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=lease))
                .update(status=DeliveryStatus.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1,
                        modified=now))
     if not claimed:
         return "not_claimed"
-    delivery = (ReminderDelivery.objects
-                .select_related("reminder__installment__plan", "reminder__user").get(pk=pk))
+    delivery.status, delivery.claim, delivery.claimed_at = DeliveryStatus.SENDING, token, now
+    delivery.attempts += 1
     max_attempts = int(conf.get("REMINDER_MAX_ATTEMPTS"))
     if delivery.attempts > max_attempts:  # claimed again and again by workers that died: give up loudly
         _finish(pk, token, status=DeliveryStatus.FAILED,
@@ -130,7 +164,7 @@ def _skip_reason(delivery: ReminderDelivery, policy: ReminderPolicy) -> str:
     if installment.paused:
         return "instalment paused (after-sales case open)"
     user = delivery.reminder.user
-    prefs = preferences_for(user)
+    prefs = _preferences(user)
     if delivery.channel == Channel.EMAIL:
         if not (policy.email_enabled and prefs.email):
             return "e-mail switched off"
@@ -144,6 +178,14 @@ def _skip_reason(delivery: ReminderDelivery, policy: ReminderPolicy) -> str:
     return ""
 
 
+def _preferences(user):
+    """The user's notification preferences: the row read with the delivery, or read (created) now."""
+    try:
+        return user.notification_preference
+    except ObjectDoesNotExist:
+        return preferences_for(user)
+
+
 def message_for(delivery: ReminderDelivery, *, today=None) -> dict:
     """The text of a delivery as it goes out now: current amount owed, in the buyer's language."""
     reminder = delivery.reminder
@@ -151,7 +193,7 @@ def message_for(delivery: ReminderDelivery, *, today=None) -> dict:
     today = today or timezone.now().astimezone(conf.time_zone()).date()
     values = render.Values(amount=installment.owed_amount, due_date=installment.due_date, number=installment.number,
                            count=installment.plan.count, plan_id=installment.plan_id, username=user.get_username())
-    lang = preferences_for(user).language
+    lang = _preferences(user).language
     if delivery.channel == Channel.EMAIL:
         return {"to": user.email,
                 "subject": render.render("title", lang=lang, values=values, today=today, absolute_link=True),

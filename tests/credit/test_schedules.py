@@ -184,3 +184,15 @@ def test_refund_conserves_money(principal, rate, count, cut, paid):
     assert all(d.paid_principal <= d.principal and d.paid_fee <= d.fee and d.fee >= 0 for d in result.dues)
     old_fees = sum(d.fee for d in dues)
     assert old_fees - sum(d.fee for d in result.dues) == result.fee_cancelled + result.returned_fee
+
+
+@pytest.mark.parametrize("count", [3, 6, 12])
+@pytest.mark.parametrize("rate", ["0", "0.025", "0.045", "0.075", "0.1234"])
+def test_the_cached_teaser_amount_is_the_first_instalment_of_the_full_schedule(count, rate):
+    from credit.services.quotes import _first_instalment
+
+    for cents in (1, 299, 1000, 99999, 100001, 123457, 5000000):
+        price = Decimal(cents) / 100
+        for start in (date(2026, 1, 31), date(2026, 2, 28), date(2026, 12, 15)):
+            expected = s.build_schedule(price, Decimal(rate), count, start)[0].amount
+            assert _first_instalment(price, Decimal(rate), count) == expected, (price, rate, count, start)

@@ -22,6 +22,9 @@
     if ((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) continue;
     problems.push(`form control without a label: ${el.outerHTML.slice(0, 120)}`);
   }
+  for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby]'))
+    for (const ref of ((el.getAttribute('aria-describedby') || '') + ' ' + (el.getAttribute('aria-labelledby') || '')).split(/\s+/))
+      if (ref && !document.getElementById(ref)) problems.push(`aria reference to a missing id ${ref}: ${el.outerHTML.slice(0, 120)}`);
   for (const el of document.querySelectorAll('img:not([alt])')) problems.push(`image without alt: ${el.outerHTML.slice(0, 120)}`);
   for (const el of document.querySelectorAll('a[href], button')) {
     const name = (el.textContent || '').trim() || el.getAttribute('aria-label') || el.getAttribute('title') ||

@@ -8,7 +8,7 @@ from tests.e2e import scenario
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 375, "height": 812}
 
 pytestmark = [
     pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -27,7 +27,8 @@ def test_readme_screenshots(live_server, open_as, settings):
     language = os.environ.get("SCREENSHOT_LANGUAGE", "en")
     data = scenario.build_world()
     w, order, case = data["world"], data["order"], data["case"]
-    for suffix, viewport in (("", DESKTOP), ("-phone", PHONE)):
+    lang = "" if language == "en" else "-zh"  # English ones are the README's; Chinese ones sit beside them
+    for suffix, viewport in ((lang, DESKTOP), (f"{lang}-phone", PHONE)):
         buyer = open_as(w.buyer, language=language, viewport=viewport)
         buyer.goto("/")
         _save(buyer, f"home{suffix}")
@@ -48,11 +49,15 @@ def test_readme_screenshots(live_server, open_as, settings):
         _save(buyer, f"credit-centre{suffix}", full=True)
         buyer.goto("/notifications/")
         _save(buyer, f"notifications{suffix}")
+        buyer.goto("/privacy/")
+        _save(buyer, f"privacy-centre{suffix}", full=True)
         merchant = open_as(w.merchant, language=language, viewport=viewport)
         merchant.goto("/merchant/")
         _save(merchant, f"merchant-dashboard{suffix}", full=True)
         merchant.goto("/merchant/after-sales/")
         _save(merchant, f"merchant-case-inbox{suffix}")
+        merchant.goto(f"/merchant/listings/{w.listing.pk}/edit/")
+        _save(merchant, f"merchant-listing-editor{suffix}", full=True)
         staff = open_as(w.staff, language=language, viewport=viewport)
         staff.goto("/admin/dashboard/")
         _save(staff, f"admin-dashboard{suffix}", full=True)

@@ -214,3 +214,27 @@ def test_deliveries_the_broker_refused_go_out_with_the_next_sweep(plan, sweep, s
     assert sweep(local(FIRST_DUE, 9, 5)).requeued == 2  # not two hours later: at once
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
     assert len(sms_outbox) == 1 and len(mail.outbox) == 1
+
+
+def test_sending_relaxes_commit_durability_for_the_batch_only(plan, sweep, sms_outbox, monkeypatch):
+    from django.db import connection
+
+    from credit.reminders import delivery
+
+    seen = []
+    real = delivery._send_one
+
+    def spy(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "_send_one", spy)
+    sweep(local(FIRST_DUE, 9))
+
+    assert seen and set(seen) == {"off"}
+    assert len(sms_outbox) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # the worker's next task commits durably again

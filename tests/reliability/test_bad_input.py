@@ -393,10 +393,11 @@ def test_the_snapshot_sees_a_change(world):
 
 
 # --- query parameters: every page, list and admin list -------------------------------------------------------
+# Each value goes into every parameter at once (one request per value and route, to keep the run short).
 BAD_QUERY_VALUES = [
     ("NUL byte", "a\x00b"), ("5,000 characters", "x" * 5_000), ("NaN", "NaN"), ("exponent", "1e400"),
-    ("negative", "-1"), ("huge number", "9" * 30), ("no such day", "2026-02-30"), ("year 0", "0000-00-00"),
-    ("year 99999", "99999"), ("text", "abc"), ("quotes and wildcards", "'\"%_\\"), ("invalid UTF-8", b"\xff\xfe"),
+    ("huge number", "9" * 30), ("no such day", "2026-02-30"), ("quotes and wildcards", "'\"%_\\"),
+    ("invalid UTF-8", b"\xff\xfe"),
 ]
 COMMON_PARAMETERS = ("q", "page", "page_size", "ordering", "o", "p", "e", "category", "shop", "min_price", "max_price",
                      "installments", "status", "amount", "listing", "kind", "type", "order", "period", "all",
@@ -579,8 +580,7 @@ def form_field_cases(field) -> list:
     if kind in ("select", "radio"):
         return [("unknown choice", "no-such-choice"), ("NUL byte", "\x00")]
     if kind == "number":
-        return [("negative", "-1"), ("exponent", "1e400"), ("NaN", "NaN"), ("huge", "9" * 30),
-                ("over-precise", "1.001"), ("text", "abc")]
+        return [("negative", "-1"), ("exponent", "1e400"), ("NaN", "NaN"), ("huge", "9" * 30)]
     if kind == "date":
         return [("no such day", "2026-02-30"), ("year 99999", "99999-01-01"), ("year 0", "0000-00-00")]
     return [("100,000 characters", "x" * 100_000), ("NUL byte", "a\x00b")]

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
+from core.admin import PersonalDataAdminMixin, ReadOnlyAdmin, masked
 from core.pii import mask_ip
 from credit.admin import ReasonForm, confirm
 from credit.models import (
@@ -167,15 +167,12 @@ class RiskRuleAdmin(admin.ModelAdmin):
         rules.config_invalidate()
 
 
-class EncryptedIpAdminMixin:
-    """The IP is stored encrypted: shown masked (the network is what risk review needs), found by its blind index."""
+class EncryptedIpAdminMixin(PersonalDataAdminMixin):
+    """The IP is stored encrypted: shown masked (revealed with a reason), found by its blind index."""
 
     exclude = ["ip"]
     readonly_fields = ["show_ip"]
-
-    @admin.display(description=_("IP"))
-    def show_ip(self, obj):
-        return mask_ip(obj.ip) or "—"
+    show_ip = masked("ip", mask_ip, label=_("IP"))
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -190,6 +187,7 @@ class CheckoutFingerprintAdmin(EncryptedIpAdminMixin, ReadOnlyAdmin):
     list_display = ["order", "created", "buyer", "shop", "show_ip", "ip_public", "short_device"]
     list_filter = ["ip_public"]
     search_fields = ["=order__id", "buyer__username", "shop__name", "=device_hash"]  # and an IP (blind index)
+    personal_fields = {"ip": lambda obj: obj.buyer}
     list_select_related = ["order", "buyer", "shop"]
     date_hierarchy = "created"
 
@@ -203,6 +201,7 @@ class DeviceSightingAdmin(EncryptedIpAdminMixin, ReadOnlyAdmin):
     list_display = ["user", "short_device", "show_ip", "ip_public", "first_seen", "last_seen"]
     list_filter = ["ip_public"]
     search_fields = ["user__username", "=device_hash"]  # and an IP (blind index)
+    personal_fields = {"ip": lambda obj: obj.user}
     list_select_related = ["user"]
 
     @admin.display(description=_("device"))

@@ -70,8 +70,8 @@ def test_a_sighting_seen_again_is_one_row(footprint, seen):
         [PUBLIC_IP, OTHER_PUBLIC_IP])
 
 
-def test_the_admin_masks_the_ip_and_finds_it_by_index(footprint, risk_officer):
-    from django.urls import NoReverseMatch, reverse
+def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(footprint, risk_officer):
+    from django.contrib.auth.models import Permission
 
     order, application = footprint
     client = Client()
@@ -90,8 +90,16 @@ def test_the_admin_masks_the_ip_and_finds_it_by_index(footprint, risk_officer):
     assert found.context["cl"].result_count == 1
     assert client.get("/admin/credit/devicesighting/", {"q": "1.1.1.1"}).context["cl"].result_count == 0
     assert client.get("/admin/credit/checkoutfingerprint/", {"q": PUBLIC_IP}).context["cl"].result_count == 1
-    with pytest.raises(NoReverseMatch):  # no way to the clear address in the risk screens
-        reverse("admin:credit_devicesighting_reveal", args=[sighting.pk, "ip"])
+
+    reveal = f"/admin/credit/devicesighting/{sighting.pk}/reveal/ip/"
+    assert client.get(reveal).status_code == 403  # a risk officer without the reveal permission
+    risk_officer.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
+    risk_officer = type(risk_officer).objects.get(pk=risk_officer.pk)  # permissions are cached on the instance
+    client.force_login(risk_officer)
+    shown = client.post(reveal, {"reason": "checking a shared connection"})
+    assert PUBLIC_IP in shown.content.decode()
+    record = DataAccessRecord.objects.get()
+    assert (record.staff, record.subject, record.field) == (risk_officer, order.shop.owner, "ip")
 
 
 def test_the_consent_ip_is_masked_and_revealed_only_with_a_reason_and_a_record(footprint, make_user):

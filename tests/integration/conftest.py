@@ -77,9 +77,9 @@ def integration_redis_db(worker_id: str, environ=os.environ) -> int:
     ``IT_REDIS_DBS`` ("6,7,8,9") lists the numbers a run may use, one per worker; without it,
     worker n uses REDIS_URL's database plus 1 + n (modulo 16). Never REDIS_URL's own database:
     the test process publishes its on-commit tasks there (e.g. notification e-mails of the
-    fixtures), and a test's Celery worker consuming them would count e-mails nobody asked for. Two runs sharing one Redis stay apart
-    when their REDIS_URLs are at least as many databases apart as they have workers, or when each
-    is given its own IT_REDIS_DBS.
+    fixtures), and a test's Celery worker consuming them would count e-mails nobody asked for.
+    Two runs sharing one Redis stay apart when their REDIS_URLs are more databases apart than
+    they have workers, or when each is given its own IT_REDIS_DBS.
     """
     n = int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else 0
     pool = [int(part) for part in environ.get("IT_REDIS_DBS", "").split(",") if part.strip()]

@@ -7,6 +7,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health, views, web
+from core.forms import AdminLoginForm, LoginForm
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -15,9 +16,11 @@ api_v1 = [
     path("", include("credit.api.urls")),
 ]
 
+admin.site.login_form = AdminLoginForm
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", views.register, name="register"),
     path("notifications/", web.notification_list, name="notifications"),

@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from config.celery import app as celery_app
-        from core import checks  # noqa: F401 - registers the system checks
+        from core import admin_guards, checks  # noqa: F401 - checks registers the system checks
         from core.tasks import BEAT_SCHEDULE
 
         celery_app.conf.beat_schedule = {**(celery_app.conf.beat_schedule or {}), **BEAT_SCHEDULE}
+        admin_guards.install()

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import errors as core_errors
 from core.errors import DomainError
 from marketplace.models import Order
 from protection import forms
@@ -92,9 +93,27 @@ def case_detail(request, pk: int):
     return render(request, "protection/case_detail.html", context)
 
 
+# The form that checks each action's input (lengths, NUL bytes) before its service sees it.
+_ACTION_FORMS = {"reject": forms.ReasonForm, "escalate": forms.ReasonForm, "withdraw": forms.OptionalReasonForm,
+                 "refund-instead": forms.OptionalReasonForm, "ship-return": forms.ShipmentForm,
+                 "ship-replacement": forms.ShipmentForm, "evidence": forms.EvidenceForm}
+
+
+def _checked(action, request) -> dict:
+    form_class = _ACTION_FORMS.get(action)
+    if form_class is None:
+        return {}
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        raise DomainError(core_errors.VALIDATION_ERROR, _("Check what you entered:"),
+                          fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
+    return form.cleaned_data
+
+
 def _run(action, request, case):
     """Call the service behind a website action (the same services as the API)."""
-    user, post = request.user, request.POST
+    user = request.user
+    post = {**request.POST.dict(), **_checked(action, request)}
     if action == "approve":
         return cases.case_approve(actor=user, case=case)
     if action == "reject":

@@ -74,7 +74,11 @@ class ReminderPolicy(models.Model):
 
     def clean(self):
         for name in ("days_before", "days_overdue"):
-            days = parse_days(getattr(self, name))
+            try:
+                days = parse_days(getattr(self, name))
+            except ValueError:
+                continue  # not a list of numbers: the field's own validator says so
+
             if any(day < 1 for day in days):
                 raise ValidationError({name: _("Days must be 1 or more (the due day has its own switch).")})
 

@@ -67,8 +67,9 @@ def _page(request, queryset):
 
 def _next(request, default):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    # Only a path of this site: redirect() takes anything else for a URL name (NoReverseMatch, a 500).
+    if target and target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
 
@@ -254,10 +255,10 @@ def order_confirm_view(request, pk):
 @login_required
 @require_POST
 def order_cancel_view(request, pk):
-    form = CancelForm(request.POST, prefix="cancel")
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _action(request, pk, lambda order: order_cancel(actor=request.user, order=order, reason=reason),
-                   success=_("The order is cancelled."))
+    # An invalid reason (too long, a NUL byte) is shown on the order page; the order is not cancelled.
+    return _form_action(request, pk, "cancel_form", CancelForm(request.POST, prefix="cancel"),
+                        lambda order, data: order_cancel(actor=request.user, order=order, reason=data["reason"]),
+                        success=_("The order is cancelled."))
 
 
 def _form_action(request, pk, form_name, form, run, *, success):

@@ -2,9 +2,10 @@
 
 Skipped cleanly without PostgreSQL (a worker cannot share pytest's SQLite test
 database) or without Redis at REDIS_URL / 127.0.0.1:6379. Tests on the shared Redis
-use the database of their pytest-xdist worker (``integration_redis_db``: REDIS_URL's
-number plus the worker's, or one from ``IT_REDIS_DBS``), flushed before and after, so
-parallel workers never flush each other's queues; every process started here is
+use the database of their pytest-xdist worker (``integration_redis_db``: the one after
+REDIS_URL's plus the worker's number, or one from ``IT_REDIS_DBS``), flushed before and after, so
+parallel workers never flush each other's queues, and the test process's own broker (REDIS_URL,
+where its on-commit tasks go) is never the worker's; every process started here is
 stopped by pid (process group) in ``finally``.
 
 Fault tests (``own_redis``) start a ``redis-server`` of their own on a free port
@@ -74,16 +75,18 @@ def integration_redis_db(worker_id: str, environ=os.environ) -> int:
     """The Redis database number of this pytest-xdist worker's integration tests ("master" without xdist).
 
     ``IT_REDIS_DBS`` ("6,7,8,9") lists the numbers a run may use, one per worker; without it,
-    worker n uses REDIS_URL's database plus n (modulo 16). Two runs sharing one Redis stay apart
-    when their REDIS_URLs are at least as many databases apart as they have workers, or when each
-    is given its own IT_REDIS_DBS.
+    worker n uses REDIS_URL's database plus 1 + n (modulo 16). Never REDIS_URL's own database:
+    the test process publishes its on-commit tasks there (e.g. notification e-mails of the
+    fixtures), and a test's Celery worker consuming them would count e-mails nobody asked for.
+    Two runs sharing one Redis stay apart when their REDIS_URLs are more databases apart than
+    they have workers, or when each is given its own IT_REDIS_DBS.
     """
     n = int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else 0
     pool = [int(part) for part in environ.get("IT_REDIS_DBS", "").split(",") if part.strip()]
     if pool:
         return pool[n % len(pool)]
     base = urlsplit(environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0").path.strip("/") or "0"
-    return (int(base) + n) % 16
+    return (int(base) + 1 + n) % 16
 
 
 @pytest.fixture

@@ -530,6 +530,7 @@ def test_access_matrix(role, world, no_throttling, settings, tmp_path):
                 tables = sorted(set(sent.writes))
                 failures.append(f"{pattern.name} {method.upper()} {path}: refused but wrote to {tables}")
     COUNTS[role] = sent_count
+    print(f"\naccess matrix as {role}: {sent_count} requests")
     assert not failures, f"{len(failures)} of {sent_count} requests as {role}:\n" + "\n".join(failures)
 
 

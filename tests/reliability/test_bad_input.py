@@ -20,6 +20,7 @@ bad requests are not rolled back, so anything a refused request changed would sh
 import io
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -389,3 +390,240 @@ def test_the_snapshot_sees_a_change(world):
               idempotency_key="snapshot-check")
     changed = _diff(before, snapshot())
     assert any(line.startswith("ledger.Entry") for line in changed), changed
+
+
+# --- query parameters: every page, list and admin list -------------------------------------------------------
+# Each value goes into every parameter at once (one request per value and route, to keep the run short).
+BAD_QUERY_VALUES = [
+    ("NUL byte", "a\x00b"), ("5,000 characters", "x" * 5_000), ("NaN", "NaN"), ("exponent", "1e400"),
+    ("huge number", "9" * 30), ("no such day", "2026-02-30"), ("quotes and wildcards", "'\"%_\\"),
+    ("invalid UTF-8", b"\xff\xfe"),
+]
+COMMON_PARAMETERS = ("q", "page", "page_size", "ordering", "o", "p", "e", "category", "shop", "min_price", "max_price",
+                     "installments", "status", "amount", "listing", "kind", "type", "order", "period", "all",
+                     "month", "year", "day", "next", "language")
+
+
+def _admin_parameters(model_admin) -> set:
+    """The query parameters the changelist's filters and date hierarchy read."""
+    names = set()
+    for spec in model_admin.list_filter:
+        if isinstance(spec, str):
+            names |= {f"{spec}__exact", f"{spec}__id__exact", f"{spec}__isnull", f"{spec}__gte", f"{spec}__lt"}
+        elif isinstance(spec, tuple):
+            names |= {f"{spec[0]}__isnull", f"{spec[0]}__exact"}
+        elif getattr(spec, "parameter_name", None):
+            names.add(spec.parameter_name)
+    if model_admin.date_hierarchy:
+        names |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day", "gte", "lt")}
+    return names
+
+
+def query_routes(world):
+    """(path, role, parameter names) for every GET route some role may read, admin changelists included."""
+    from urllib.parse import urlsplit
+
+    from django.contrib import admin
+
+    global SCHEMA
+    SCHEMA = SCHEMA or Schema(load_schema())
+    api_parameters = {}
+    for path, item in SCHEMA.raw["paths"].items():
+        for method, op in item.items():
+            if method == "get":
+                names = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
+                api_parameters[re.sub(r"\{\w+\}", "{}", path)] = names
+    out = []
+    for pattern, main, obj, expected, _extra in matrix_rules.routes(world):
+        if main != "get" or expected is None:
+            continue
+        role = next((r for r in ("superuser", *PREFERRED) if expected[r] == "200"), None)
+        if role is None:
+            continue
+        path = matrix_rules.path_for(pattern, obj, world)
+        names = set(COMMON_PARAMETERS)
+        model = matrix_rules.admin_model_kind(pattern)
+        if model and model[2] == "changelist":
+            names |= _admin_parameters(admin.site._registry[apps.get_model(model[0], model[1])])
+        template = re.sub(r"/\d+/", "/{}/", urlsplit(path).path)
+        names |= api_parameters.get(template, set())
+        out.append((pattern, path, role, sorted(names)))
+    return out
+
+
+def test_every_readable_route_survives_bad_query_parameters(world, no_throttling, settings, tmp_path):
+    """Pages, API lists and admin lists with every parameter they read set to junk: never a 5xx."""
+    from urllib.parse import quote
+
+    settings.MEDIA_ROOT = tmp_path
+    failures, sent_count = [], 0
+    routes = query_routes(world)
+    callers = {role: matrix_rules.Caller(world, role) for role in {r for _, _, r, _ in routes}}
+    for pattern, path, role, names in routes:
+        for label, value in BAD_QUERY_VALUES:
+            raw = quote(value, safe="") if isinstance(value, str) else "".join(f"%{b:02x}" for b in value)
+            url = path + ("&" if "?" in path else "?") + "&".join(f"{quote(n)}={raw}" for n in names)
+            sent = callers[role](pattern, "get", url, world)
+            sent_count += 1
+            if sent.status >= 500:
+                failures.append(f"{pattern.name} as {role}, {label}: answered {sent.status}")
+            elif pattern.kind == "api" and sent.status >= 400:
+                _check(sent, f"{pattern.name} as {role}, {label}", failures)
+    FIGURES["query requests"] = sent_count
+    FIGURES["query routes"] = len(routes)
+    print(f"\nbad query parameters: {len(routes)} routes, {sent_count} requests")
+    assert not failures, f"{len(failures)} failures in {sent_count} requests:\n" + "\n".join(failures)
+
+
+# --- the website's forms and the admin's actions -----------------------------------------------------------------
+FORM_ROLES = ("buyer", "merchant", "superuser")
+# A refused form may still touch the client's own session, and a failed login is counted (django-axes).
+WEB_WRITE_ALLOWED = {"django_session", "axes_accessattempt", "axes_accessfailurelog", "axes_accesslog"}
+# Where only "no 5xx" is asked: a body of undecodable bytes (Django reads it with replacement characters, so
+# a form that needs no input still does its action), a redirect target (an unsafe one is ignored, the action
+# goes ahead), and the admin's forms (a superuser may save; a bad value often sits in a field the admin ignores,
+# such as a read-only inline's id, and "yes" to a deletion is any value of "post").
+ONLY_NO_5XX_CASES = {"invalid UTF-8"}
+ONLY_NO_5XX_FIELDS = {"next"}
+TEXT_TYPES = {"text", "textarea", "password", "email", "tel", "search", "url", "hidden", None}
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page: action, and each field's name, type, value and choices."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms, self._form, self._select = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "get").lower() == "post":
+            self._form = {"action": a.get("action") or "", "fields": [], "multipart": "multipart" in
+                          (a.get("enctype") or "")}
+            self.forms.append(self._form)
+        elif self._form is None or "name" not in a and tag != "option":
+            return
+        elif tag == "input" and a.get("type") not in ("submit", "button", "reset", "image"):
+            self._form["fields"].append({"name": a["name"], "type": (a.get("type") or "text").lower(),
+                                         "value": a.get("value") or "", "checked": "checked" in a})
+        elif tag == "textarea":
+            self._form["fields"].append({"name": a["name"], "type": "textarea", "value": ""})
+        elif tag == "select":
+            self._select = {"name": a["name"], "type": "select", "value": "", "choices": []}
+            self._form["fields"].append(self._select)
+        elif tag == "option" and self._select is not None:
+            self._select["choices"].append(a.get("value", ""))
+            if not self._select["value"] or "selected" in a:
+                self._select["value"] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def page_forms(world):
+    """(role, page, action URL, fields, multipart) for every POST form on every page a form role can open."""
+    from urllib.parse import urljoin
+
+    seen, out = set(), []
+    routes = [r for r in matrix_rules.routes(world) if r[1] == "get" and r[3] is not None]
+    for role in FORM_ROLES:
+        caller = matrix_rules.Caller(world, role)
+        for pattern, _main, obj, expected, _extra in routes:
+            if expected[role] != "200" or pattern.kind == "api" or "changelist" in pattern.name:
+                continue
+            page = matrix_rules.path_for(pattern, obj, world)
+            sent = caller(pattern, "get", page, world)
+            if sent.status != 200 or b"<form" not in sent.body:
+                continue
+            parser = Forms()
+            parser.feed(sent.body.decode("utf-8", "replace"))
+            for form in parser.forms:
+                action = urljoin(page, form["action"]) if form["action"] else page
+                fields = [f for f in form["fields"] if f["name"] != "csrfmiddlewaretoken"]
+                key = (role, action.split("?")[0], tuple(sorted(f["name"] for f in fields)))
+                if key in seen or "/logout/" in action:
+                    continue
+                seen.add(key)
+                out.append((role, page, action, fields, form["multipart"]))
+    return out
+
+
+def form_base(fields) -> dict:
+    """What a person would leave in the form: defaults, the first choice, something in every empty text box."""
+    data = {}
+    for f in fields:
+        if f["type"] in ("checkbox", "radio"):
+            if f.get("checked") or (f["type"] == "radio" and f["name"] not in data):
+                data[f["name"]] = f["value"]
+        elif f["type"] == "file":
+            continue
+        elif f["value"]:
+            data[f["name"]] = f["value"]
+        elif f["type"] == "number":
+            data[f["name"]] = "1"
+        elif f["type"] == "email":
+            data[f["name"]] = "someone@example.com"
+        elif f["type"] == "date":
+            data[f["name"]] = "2026-06-01"
+        else:
+            data[f["name"]] = "Fine."
+    return data
+
+
+def form_field_cases(field) -> list:
+    kind = field["type"]
+    if kind in ("checkbox", "file"):
+        return []
+    if kind in ("select", "radio"):
+        return [("unknown choice", "no-such-choice"), ("NUL byte", "\x00")]
+    if kind == "number":
+        return [("negative", "-1"), ("exponent", "1e400"), ("NaN", "NaN"), ("huge", "9" * 30)]
+    if kind == "date":
+        return [("no such day", "2026-02-30"), ("year 99999", "99999-01-01"), ("year 0", "0000-00-00")]
+    return [("100,000 characters", "x" * 100_000), ("NUL byte", "a\x00b")]
+
+
+def _form_body(data: dict, files: dict | None, multipart: bool) -> tuple[bytes, str]:
+    from urllib.parse import urlencode
+
+    if multipart or files:
+        return _multipart(data, files or {})
+    return urlencode(data).encode(), "application/x-www-form-urlencoded"
+
+
+def test_every_web_form_refuses_bad_input(world, no_throttling, settings, tmp_path):
+    """Every POST form of every page (buyer, merchant, staff): bad values never a 5xx, and nothing written."""
+    settings.MEDIA_ROOT = tmp_path
+    forms = page_forms(world)
+    assert len(forms) >= 20, f"only {len(forms)} forms found"
+    failures, sent_count = [], 0
+    clients = {role: matrix_rules.Caller(world, role).page for role in FORM_ROLES}
+    for role, page, action, fields, multipart in forms:
+        base = form_base(fields)
+        files = {f["name"]: ("photo.png", _image(), "image/png") for f in fields if f["type"] == "file"}
+        cases = [("invalid UTF-8", b"\xff\xfe=\xff&" + b"&".join(k.encode() + b"=%ff%fe" for k in base),
+                  "application/x-www-form-urlencoded", True),
+                 ("body over the upload limit", b"x=" + b"y" * 3_000_000, "application/x-www-form-urlencoded", False)]
+        for field in fields:
+            for name, value in form_field_cases(field):
+                data, content_type = _form_body({**base, field["name"]: value}, files, multipart)
+                cases.append((f"{field['name']}: {name}", data, content_type, field["name"] in ONLY_NO_5XX_FIELDS))
+            if field["type"] == "file":
+                for name, filename, raw, file_type in file_cases():
+                    data, content_type = _multipart(base, {**files, field["name"]: (filename, raw, file_type)})
+                    cases.append((f"{field['name']}: {name}", data, content_type, False))
+        for name, data, content_type, lenient in cases:
+            sent = send(clients[role], "post", action, data=data, content_type=content_type)
+            sent_count += 1
+            what = f"{action} (form on {page}) as {role}, {name}"
+            if sent.status >= 500:
+                failures.append(f"{what}: answered {sent.status}")
+            elif set(sent.writes) - WEB_WRITE_ALLOWED and not lenient and not action.startswith("/admin/"):
+                failures.append(f"{what}: {sent.status} but wrote to {sorted(set(sent.writes))}")
+    FIGURES["web forms"] = len(forms)
+    FIGURES["web requests"] = sent_count
+    print(f"\nweb forms: {len(forms)} forms, {sent_count} requests")
+    assert not failures, f"{len(failures)} failures in {sent_count} requests:\n" + "\n".join(failures)

@@ -70,7 +70,7 @@ def test_a_sighting_seen_again_is_one_row(footprint, seen):
         [PUBLIC_IP, OTHER_PUBLIC_IP])
 
 
-def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(footprint, risk_officer, make_user):
+def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(footprint, risk_officer):
     from django.contrib.auth.models import Permission
 
     order, application = footprint
@@ -94,11 +94,27 @@ def test_the_admin_masks_the_ip_finds_it_by_index_and_reveals_it_with_a_record(f
     reveal = f"/admin/credit/devicesighting/{sighting.pk}/reveal/ip/"
     assert client.get(reveal).status_code == 403  # a risk officer without the reveal permission
     risk_officer.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
-    client.force_login(risk_officer)  # permissions are cached per request user
+    risk_officer = type(risk_officer).objects.get(pk=risk_officer.pk)  # permissions are cached on the instance
+    client.force_login(risk_officer)
     shown = client.post(reveal, {"reason": "checking a shared connection"})
     assert PUBLIC_IP in shown.content.decode()
     record = DataAccessRecord.objects.get()
     assert (record.staff, record.subject, record.field) == (risk_officer, order.shop.owner, "ip")
+
+
+def test_the_consent_ip_is_masked_and_revealed_only_with_a_reason_and_a_record(footprint, make_user):
+    _order, application = footprint
+    officer = make_user("revealer", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(officer)
+    page = client.get(f"/admin/credit/creditapplication/{application.pk}/change/").content.decode()
+    assert mask_ip(CONSENT_IP) in page and CONSENT_IP not in page
+
+    shown = client.post(f"/admin/credit/creditapplication/{application.pk}/reveal/consent_ip/",
+                        {"reason": "a dispute about the consent"})
+    assert CONSENT_IP in shown.content.decode()
+    record = DataAccessRecord.objects.get()
+    assert (record.staff, record.subject, record.field) == (officer, application.user, "consent_ip")
 
 
 def test_mask_ip():

@@ -2,10 +2,13 @@
 
 Everything is made through services, the way users create it.
 """
+from datetime import datetime
 from decimal import Decimal
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
@@ -24,6 +27,17 @@ HOME = {"name": "王五", "phone": "13700001111", "address": "北京市朝阳区
 
 def home_of(user) -> dict:
     return {**HOME, "address": f"{HOME['address']} 室 {user.pk}"}
+
+
+@pytest.fixture(autouse=True)
+def _daytime_in_beijing():
+    """Checkouts happen at 10:00 Beijing time unless a test travels elsewhere itself.
+
+    The late-night burst rule reads the local hour: without this, a run between midnight and
+    06:00 Beijing time (16:00-22:00 UTC) would see it fire on every test's third order.
+    """
+    with time_machine.travel(datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,18 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.keys import run_keyless_if_allowed
+
+    run_keyless_if_allowed(sys.argv)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS
+    except ImproperlyConfigured as exc:
+        # Django would swallow this and fail later with "Models aren't loaded yet".
+        sys.exit(f"Fangxin cannot start: {exc}")
     execute_from_command_line(sys.argv)
 
 

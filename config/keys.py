@@ -8,6 +8,31 @@ from django.core.exceptions import ImproperlyConfigured
 
 KEY_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
 
+# manage.py commands that neither read nor write protected data. They run without secrets
+# (a build step's collectstatic, a reviewer's `makemigrations --check`) on throwaway keys
+# that live only in memory; every other command still refuses to start without its keys.
+KEYLESS_COMMANDS = frozenset(
+    {"help", "version", "makemigrations", "makemessages", "compilemessages", "collectstatic", "spectacular"}
+)
+_keyless_command = None
+
+
+def run_keyless_if_allowed(argv: list[str]) -> bool:
+    """Called by manage.py with its arguments, before Django loads the settings."""
+    global _keyless_command
+    command = argv[1] if len(argv) > 1 else "help"
+    if command in {"--help", "-h"}:
+        command = "help"
+    if command in {"--version"}:
+        command = "version"
+    _keyless_command = command if command in KEYLESS_COMMANDS else None
+    return _keyless_command is not None
+
+
+def running_keyless() -> bool:
+    """True when this process runs a keyless command on throwaway keys."""
+    return _keyless_command is not None
+
 
 def _new_value(name):
     if name == "FIELD_ENCRYPTION_KEYS":
@@ -36,6 +61,8 @@ def load_keys(env: dict, *, debug: bool, dev_key_file: Path) -> dict:
     """
     found = {name: env.get(name, "").strip() for name in KEY_NAMES}
     missing = [name for name, value in found.items() if not value]
+    if missing and running_keyless():
+        return {name: value or _new_value(name) for name, value in found.items()}
     if missing and not debug:
         raise ImproperlyConfigured(
             "Missing required secret(s): "

@@ -6,9 +6,12 @@ from django.db import DatabaseError, connection
 
 @checks.register(checks.Tags.security, deploy=False)
 def encryption_canary_check(app_configs=None, **kwargs):
+    from config.keys import running_keyless
     from core.fields import UndecryptableValue
     from core.models import CANARY_PLAINTEXT, EncryptionCanary
 
+    if running_keyless():
+        return []  # throwaway keys, for a command that never touches protected data
     try:
         if EncryptionCanary._meta.db_table not in connection.introspection.table_names():
             return []  # not migrated yet: nothing stored that could be unreadable

@@ -98,3 +98,23 @@ def test_a_wrong_key_stops_the_web_process_and_the_worker(tmp_path):
                   {"FIELD_ENCRYPTION_KEYS": wrong}, tmp_path)
     assert worker.returncode != 0
     assert "Refusing to start the worker" in worker.stderr + worker.stdout
+
+
+NO_KEYS = {"DEBUG": "0", "SECRET_KEY": "", "FIELD_ENCRYPTION_KEYS": "", "BLIND_INDEX_KEY": ""}
+
+
+def test_missing_keys_are_reported_as_such_not_as_an_app_registry_error(tmp_path):
+    result = _manage(["migrate"], NO_KEYS, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Fangxin cannot start: Missing required secret(s): SECRET_KEY")
+    assert "Traceback" not in result.stderr and "AppRegistryNotReady" not in result.stderr
+
+
+def test_makemigrations_check_runs_without_keys_and_never_stores_them(tmp_path):
+    # A database whose data was written with a real key: the throwaway keys must not trip the canary.
+    assert _manage(["migrate", "core"], {"FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()},
+                   tmp_path).returncode == 0
+    result = _manage(["makemigrations", "--check", "--dry-run"], NO_KEYS, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert not (tmp_path / "dev-keys.env").exists()

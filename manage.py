@@ -14,7 +14,7 @@ def main():
     from django.core.management import execute_from_command_line
 
     try:
-        settings.INSTALLED_APPS
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings now, to report their error
     except ImproperlyConfigured as exc:
         # Django would swallow this and fail later with "Models aren't loaded yet".
         sys.exit(f"Fangxin cannot start: {exc}")

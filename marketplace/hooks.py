@@ -85,6 +85,14 @@ def payment_methods() -> list[PaymentMethod]:
     return list(_methods.values())
 
 
+def payment_method_label(key: str) -> str:
+    """The method's name in the current language, or the key of a method no longer offered."""
+    try:
+        return str(payment_method(key).label)
+    except DomainError:
+        return key
+
+
 def register_settlement_hold(name: str, eligible) -> None:
     """``eligible(orders_queryset) -> queryset`` drops the orders this hold keeps unsettled.
 

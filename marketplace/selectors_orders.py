@@ -135,11 +135,8 @@ def timeline(order, role: str | None = None) -> list[dict]:
 
 
 def payment_summary(order) -> dict:
-    try:
-        label = str(hooks.payment_method(order.payment_method).label)
-    except Exception:  # noqa: BLE001 - an app that registered the method may be gone; show the key
-        label = order.payment_method
-    return {"method": order.payment_method, "label": label, "installments": order.installments}
+    return {"method": order.payment_method, "label": hooks.payment_method_label(order.payment_method),
+            "installments": order.installments}
 
 
 def settlement_list_for_shop(*, shop) -> QuerySet[Settlement]:

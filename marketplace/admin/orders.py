@@ -159,13 +159,6 @@ class PaymentMethodFilter(admin.SimpleListFilter):
         return queryset.filter(payment_method=self.value()) if self.value() else queryset
 
 
-def _payment_label(key: str) -> str:
-    try:
-        return str(hooks.payment_method(key).label)
-    except DomainError:
-        return key  # a method no longer offered
-
-
 def _admin_link(obj, label=None) -> str:
     try:
         url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
@@ -215,7 +208,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("payment method"), ordering="payment_method")
     def payment(self, order):
-        return _payment_label(order.payment_method)
+        return hooks.payment_method_label(order.payment_method)
 
     @admin.display(description=_("settled"), boolean=True, ordering="settled_at")
     def settled(self, order):

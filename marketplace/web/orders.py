@@ -188,7 +188,7 @@ def _detail_context(request, order, role, **forms) -> dict:
     actions = order_actions(order, role)
     return {
         "order": order, "role": role, "actions": actions, "timeline": timeline(order),
-        "address": shipping_address_for(order, role), "payment_label": _payment_label(order),
+        "address": shipping_address_for(order, role), "payment_label": hooks.payment_method_label(order.payment_method),
         "hold_reasons": hooks.settlement_hold_reasons(order) if role == MERCHANT and order.completed_at
         and not order.settled_at else [],
         "pay_key": uuid.uuid4().hex,
@@ -196,13 +196,6 @@ def _detail_context(request, order, role, **forms) -> dict:
         "cancel_form": forms.get("cancel_form") or (CancelForm(prefix="cancel") if "cancel" in actions else None),
         "review_form": forms.get("review_form") or (ReviewForm(prefix="review") if "review" in actions else None),
     }
-
-
-def _payment_label(order) -> str:
-    try:
-        return str(hooks.payment_method(order.payment_method).label)
-    except DomainError:
-        return order.payment_method
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Catalogue API: shops, categories, listings and their images; staff verification and removal."""
 import uuid
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -12,13 +13,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.pagination import Pagination, SearchPagination
+from core.api.pagination import Pagination
 from core.api.schema import error_response
 from core.errors import DomainError
 from core.idempotency import idempotent
 from marketplace import errors_catalog as cat_errors
 from marketplace.models import Category, Listing, ListingStatus, Shop
 from marketplace.selectors_catalog import (
+    CachedCountPaginator,
     ListingFilter,
     can_see_hidden_shops,
     category_list,
@@ -28,6 +30,7 @@ from marketplace.selectors_catalog import (
     listing_list_for_public,
     listing_monthly_from,
     listings_visible_to,
+    search_count_key,
     shop_get_for_owner,
     shop_list_for_public,
     shops_visible_to,
@@ -377,6 +380,15 @@ _LISTING_FILTERS = [
     OpenApiParameter("ordering", str, enum=["-created", "price", "-price"]),
     OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="At most 100."),
 ]
+
+
+class SearchPagination(Pagination):
+    """The public listing search: the total count is cached per search (``CachedCountPaginator``)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(CachedCountPaginator,
+                                              cache_key=search_count_key(request.query_params))
+        return super().paginate_queryset(queryset, request, view)
 
 
 class ListingListCreate(generics.ListAPIView):

@@ -32,6 +32,17 @@ def to_decimal(value) -> Decimal:
     return result
 
 
+def to_positive_amount(value) -> Decimal:
+    """Parse an amount that must be above zero, in whole cents, at most MAX_AMOUNT (not rounded).
+
+    Raises ValueError for anything else, booleans and floats included.
+    """
+    amount = to_decimal(value) if not isinstance(value, bool) else None
+    if amount is None or amount <= 0 or not is_cents(amount) or amount > MAX_AMOUNT:
+        raise ValueError(f"not a positive amount: {value!r}")
+    return amount
+
+
 def is_cents(value: Decimal) -> bool:
     """True when the amount has no more than two decimals."""
     try:

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from core import errors as core_errors
 from core.errors import DomainError
 from core.idempotency import idempotent
-from core.money import is_cents, to_decimal
+from core.money import CENT, to_positive_amount
 from core.net import client_ip_or_none
 from credit import errors, selectors
 from credit.api import serializers as s
@@ -73,13 +73,9 @@ class LineView(APIView):
 def _parse_query_amount(raw) -> Decimal:
     message = _("Enter an amount above zero with at most two decimals.")
     try:
-        amount = to_decimal(raw)
+        return to_positive_amount(raw).quantize(CENT)
     except ValueError:
         raise DomainError(core_errors.VALIDATION_ERROR, message, fields={"amount": [message]}) from None
-    if amount <= 0 or not is_cents(amount) \
-            or amount > Decimal("999999999999.99"):
-        raise DomainError(core_errors.VALIDATION_ERROR, message, fields={"amount": [message]})
-    return amount.quantize(Decimal("0.01"))
 
 
 class QuoteView(APIView):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from core import errors
 from core.errors import DomainError
-from core.money import MAX_AMOUNT, is_cents, to_decimal
+from core.money import to_positive_amount
 from core.privacy import audit
 from credit.models import RiskAssessment, RiskDecision, RiskOutcome, ShopCashOutRisk
 from credit.risk import rules
@@ -165,12 +165,9 @@ def shop_installments_set(*, actor, shop, disabled: bool, reason) -> Shop:
 
 def _amount(value) -> Decimal:
     try:
-        amount = to_decimal(value)
+        return to_positive_amount(value)
     except ValueError:
-        amount = None
-    if isinstance(value, bool) or amount is None or amount <= 0 or not is_cents(amount) or amount > MAX_AMOUNT:
-        raise _field("amount", _("Enter a positive amount in yuan and fen."))
-    return amount
+        raise _field("amount", _("Enter a positive amount in yuan and fen.")) from None
 
 
 @transaction.atomic

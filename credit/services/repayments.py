@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core import errors as core_errors
 from core.errors import DomainError
-from core.money import ZERO, is_cents, to_decimal
+from core.money import CENT, ZERO, to_positive_amount
 from credit import errors, schedules
 from credit.models import (
     CreditEvent,
@@ -43,12 +43,9 @@ def parse_amount(value) -> Decimal:
     """A repayment amount from a client: a positive string or integer with at most two decimals."""
     message = _("Enter an amount above zero with at most two decimals.")
     try:
-        amount = to_decimal(value)
+        return to_positive_amount(value).quantize(CENT)
     except ValueError:
         raise DomainError(errors.INVALID_AMOUNT, message, fields={"amount": [message]}) from None
-    if isinstance(value, bool) or amount <= 0 or not is_cents(amount) or amount > Decimal("999999999999.99"):
-        raise DomainError(errors.INVALID_AMOUNT, message, fields={"amount": [message]})
-    return amount.quantize(Decimal("0.01"))
 
 
 def repayment_quote(*, plan: InstallmentPlan, today=None) -> dict:

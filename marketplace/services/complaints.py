@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import errors
 from core.errors import DomainError
-from core.money import MAX_AMOUNT, ZERO, is_cents, to_decimal
+from core.money import ZERO, to_positive_amount
 from core.notifications import notify
 from ledger import accounts
 from ledger.selectors import normal_balance
@@ -74,12 +74,9 @@ def complaint_file(*, actor, shop, kind, description, order=None, listing=None) 
 
 def _deduction(value) -> Decimal:
     try:
-        amount = to_decimal(value)
+        return to_positive_amount(value)
     except ValueError:
-        amount = None
-    if isinstance(value, bool) or amount is None or amount <= 0 or not is_cents(amount) or amount > MAX_AMOUNT:
-        raise _field("deduction_amount", gettext("Enter a positive amount in yuan and fen."))
-    return amount
+        raise _field("deduction_amount", gettext("Enter a positive amount in yuan and fen.")) from None
 
 
 def _deduct_deposit(*, complaint, amount: Decimal) -> None:

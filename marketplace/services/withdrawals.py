@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import errors
 from core.errors import DomainError
-from core.money import MAX_AMOUNT, ZERO, is_cents, to_decimal
+from core.money import ZERO, to_positive_amount
 from core.notifications import notify
 from ledger import accounts
 from ledger.accounts import DEFINITIONS
@@ -50,12 +50,9 @@ def _field(field, message) -> DomainError:
 
 def _amount(value) -> Decimal:
     try:
-        amount = to_decimal(value)
+        return to_positive_amount(value)
     except ValueError:
-        amount = None
-    if isinstance(value, bool) or amount is None or amount <= 0 or not is_cents(amount) or amount > MAX_AMOUNT:
-        raise _field("amount", gettext("Enter a positive amount in yuan and fen."))
-    return amount
+        raise _field("amount", gettext("Enter a positive amount in yuan and fen.")) from None
 
 
 def clean_bank_account(value) -> str:

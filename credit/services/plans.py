@@ -84,12 +84,12 @@ def plan_create(*, order, buyer, count, context: dict | None = None) -> Installm
                                    (accounts.escrow(), -amount)],
          idempotency_key=f"credit:draw:order:{order.pk}", memo=f"Instalment credit for order #{order.pk}",
          reference=("order", order.pk))
-    from marketplace.services.orders import order_transition
+    from marketplace.services.orders import REASON_PAID_ON_CREDIT, order_transition
 
     if decision.outcome == risk.HOLD:
         order_transition(order=order, to="under_review", actor=None, reason="; ".join(decision.reasons)[:500])
     else:
-        order_transition(order=order, to="paid", actor=buyer, reason="paid with instalment credit")
+        order_transition(order=order, to="paid", actor=buyer, reason=REASON_PAID_ON_CREDIT)
     return plan
 
 

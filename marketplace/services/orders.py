@@ -37,11 +37,12 @@ REASON_MAX = 500
 REASON_PLACED = "placed"
 REASON_AUTO_CONFIRMED = "auto_confirmed"
 REASON_REFUND = "refund"
+REASON_PAID_ON_CREDIT = "paid with instalment credit"  # by the instalment payment method (credit app)
 SYSTEM_REASONS = {
     REASON_PLACED: _("Order placed"),
     REASON_AUTO_CONFIRMED: _("Receipt confirmed automatically"),
     REASON_REFUND: _("Money refunded"),
-    "paid with instalment credit": _("Paid with instalment credit"),  # credit.services.plans
+    REASON_PAID_ON_CREDIT: _("Paid with instalment credit"),
 }
 
 _TIMESTAMPS = {

@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import resolve
 
 from tests.credit.conftest import make_id_number
-from tests.reliability import test_access_matrix as matrix_rules
+from tests.reliability import access_rules as matrix_rules
 from tests.reliability.matrix import send
 
 pytestmark = [pytest.mark.django_db]

@@ -3,7 +3,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,21 +31,14 @@ from marketplace.selectors_catalog import (
 from marketplace.services import listings as listing_services
 from marketplace.services import shops as shop_services
 from marketplace.web.catalog_forms import DepositForm, ImageForm, ListingForm, ShopForm, apply_domain_error
-
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+from marketplace.web.paging import page_of
 
 
-def _page(request, queryset, *, default_size: int = PAGE_SIZE, cache_count: bool = False):
-    try:
-        size = int(request.GET.get("page_size", default_size))
-    except ValueError:
-        size = default_size
-    size = max(1, min(size, MAX_PAGE_SIZE))
+def _page(request, queryset, *, cache_count: bool = False):
     if cache_count:  # the public search: its total is cached a minute per search (selectors_catalog)
-        return CachedCountPaginator(queryset, size, cache_key=search_count_key(request.GET)).get_page(
-            request.GET.get("page"))
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+        return page_of(request, queryset, paginator_class=CachedCountPaginator,
+                       cache_key=search_count_key(request.GET))
+    return page_of(request, queryset)
 
 
 def _percent(rate) -> str:

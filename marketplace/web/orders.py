@@ -7,7 +7,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,18 +50,9 @@ from marketplace.web.order_forms import (
     WithdrawalForm,
     add_domain_error,
 )
+from marketplace.web.paging import page_of
 
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 T = "marketplace/orders/"
-
-
-def _page(request, queryset):
-    try:
-        size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
-    except ValueError:
-        size = PAGE_SIZE
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _next(request, default):
@@ -180,7 +170,7 @@ def checkout(request, shop_id):
 # --- my orders -----------------------------------------------------------------------------------
 @login_required
 def order_list(request):
-    page = _page(request, order_list_for_buyer(buyer=request.user))
+    page = page_of(request, order_list_for_buyer(buyer=request.user))
     return render(request, T + "order_list.html", {"page": page})
 
 
@@ -297,7 +287,7 @@ def merchant_orders(request):
     wanted = request.GET.get("status", "to_ship")
     if wanted not in MERCHANT_FILTERS and wanted not in OrderStatus.values:
         wanted = "to_ship"
-    page = _page(request, order_list_for_merchant(shop=shop, status=wanted))
+    page = page_of(request, order_list_for_merchant(shop=shop, status=wanted))
     rows = [{"order": order, "address": shipping_address_for(order, MERCHANT),
              "ship_form": ShipForm(prefix="ship") if "ship" in order_actions(order, MERCHANT) else None}
             for order in page]
@@ -325,7 +315,7 @@ def merchant_balance(request):
         else:
             messages.success(request, _("%(amount)s is on its way to your bank.") % {"amount": f"¥{data['amount']}"})
             return redirect("orders:merchant-balance")
-    settlements = _page(request, settlement_list_for_shop(shop=shop))
+    settlements = page_of(request, settlement_list_for_shop(shop=shop))
     return render(request, T + "merchant_balance.html", {
         "shop": shop, "money": shop_money(shop), "settlements": settlements,
         "withdrawals": withdrawal_list_for_shop(shop=shop)[:20], "form": form,

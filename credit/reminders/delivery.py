@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,14 +65,20 @@ def deliveries_send(*, ids: list[int], now: datetime | None = None) -> SendOutco
         waiting.update(not_before=quiet.next_open(now), enqueued_at=None, modified=now)
         return outcome
     sender = _Sender()
+    claims = _Claims()
     # What each delivery needs (its instalment and plan, the buyer and their preferences), read for the whole
     # batch in one query; each row is still claimed and finished on its own.
+    ids = list(dict.fromkeys(ids))
     loaded = ReminderDelivery.objects.select_related(
         "reminder__installment__plan", "reminder__user__notification_preference").in_bulk(ids)
     try:
         with _commits_without_waiting_for_disk():
-            for pk in ids:
-                getattr(outcome, _send_one(pk, loaded.get(pk), policy=policy, sender=sender)).append(pk)
+            try:
+                for pk in ids:
+                    getattr(outcome, _send_one(pk, loaded.get(pk), policy=policy, sender=sender,
+                                               claims=claims)).append(pk)
+            finally:
+                claims.flush()
     finally:
         sender.close()
     return outcome
@@ -101,21 +107,16 @@ def _commits_without_waiting_for_disk():
             cursor.execute("RESET synchronous_commit")
 
 
-def _send_one(pk: int, delivery: ReminderDelivery | None, *, policy: ReminderPolicy, sender: "_Sender") -> str:
+def _send_one(pk: int, delivery: ReminderDelivery | None, *, policy: ReminderPolicy, sender: "_Sender",
+              claims: "_Claims") -> str:
     if delivery is None:  # deleted since it was queued
         return "not_claimed"
-    now = timezone.now()
     token = uuid.uuid4().hex
-    lease = now - conf.seconds("REMINDER_CLAIM_LEASE_SECONDS")
     # The claim also requires the attempts read with the batch: a row another worker claimed (and maybe gave
     # back) since then is not ours to send with stale figures.
-    claimed = (ReminderDelivery.objects.filter(pk=pk, attempts=delivery.attempts)
-               .filter(Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=lease))
-               .update(status=DeliveryStatus.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1,
-                       modified=now))
-    if not claimed:
+    if not claims.claim(pk, attempts=delivery.attempts, token=token):
         return "not_claimed"
-    delivery.status, delivery.claim, delivery.claimed_at = DeliveryStatus.SENDING, token, now
+    delivery.status, delivery.claim = DeliveryStatus.SENDING, token
     delivery.attempts += 1
     max_attempts = int(conf.get("REMINDER_MAX_ATTEMPTS"))
     if delivery.attempts > max_attempts:  # claimed again and again by workers that died: give up loudly
@@ -142,18 +143,78 @@ def _send_one(pk: int, delivery: ReminderDelivery | None, *, policy: ReminderPol
         logger.exception("reminder delivery %s failed", pk)
         _finish(pk, token, status=DeliveryStatus.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:500])
         return "failed"
-    _finish(pk, token, status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_ref=str(ref or "")[:100],
-            last_error="")
+    claims.sent(pk, token=token, reference=str(ref or "")[:100])
     return "sent"
+
+
+class _Claims:
+    """The two statements every message costs, claim and "sent", in one round trip where they can be.
+
+    A delivery is claimed just before it is sent and marked sent just after. Marking
+    it sent is held back until the next claim and goes to PostgreSQL in the same
+    statement (or alone at the end of the batch): nothing is sent in between, so a
+    worker dying there leaves exactly what it leaves today between a send and its
+    finish — one row ``sending`` that goes out again after the lease. The statements
+    are written out rather than built by the ORM for each message (building them cost
+    more than their round trip).
+    """
+
+    _CLAIM = """UPDATE credit_reminderdelivery
+        SET status = 'sending', claim = %(token)s, claimed_at = %(now)s, attempts = attempts + 1, modified = %(now)s
+        WHERE id = %(id)s AND attempts = %(attempts)s
+          AND (status = 'pending' OR (status = 'sending' AND claimed_at < %(lease)s))
+        RETURNING id"""
+    _SENT = """UPDATE credit_reminderdelivery
+        SET status = 'sent', sent_at = %(sent_at)s, provider_ref = %(reference)s, last_error = '',
+            modified = %(sent_at)s
+        WHERE id = %(sent_id)s AND status = 'sending' AND claim = %(sent_token)s
+        RETURNING id"""
+    # Composed of the two constants above; every value is a parameter.
+    _SENT_AND_CLAIM = (f"WITH sent AS ({_SENT}), claimed AS ({_CLAIM}) "  # noqa: S608
+                       "SELECT (SELECT count(*) FROM sent), (SELECT count(*) FROM claimed)")
+
+    def __init__(self):
+        self._sent = None  # the parameters of the "sent" not yet written
+
+    def claim(self, pk: int, *, attempts: int, token: str) -> bool:
+        now = timezone.now()
+        params = {"id": pk, "attempts": attempts, "token": token, "now": now,
+                  "lease": now - conf.seconds("REMINDER_CLAIM_LEASE_SECONDS")}
+        with connection.cursor() as cursor:
+            if self._sent is None or connection.vendor != "postgresql":
+                self.flush()
+                cursor.execute(self._CLAIM, params)
+                return len(cursor.fetchall()) == 1
+            sent = self._sent
+            self._sent = None
+            cursor.execute(self._SENT_AND_CLAIM, {**sent, **params})
+            was_sent, claimed = cursor.fetchone()
+        _check_finished(sent["sent_id"], was_sent)
+        return claimed == 1
+
+    def sent(self, pk: int, *, token: str, reference: str) -> None:
+        self._sent = {"sent_id": pk, "sent_token": token, "reference": reference, "sent_at": timezone.now()}
+
+    def flush(self) -> None:
+        if self._sent is None:
+            return
+        sent, self._sent = self._sent, None
+        with connection.cursor() as cursor:
+            cursor.execute(self._SENT, sent)
+            _check_finished(sent["sent_id"], len(cursor.fetchall()))
 
 
 def _finish(pk: int, token: str, **changes) -> bool:
     """Only the task holding the claim may move the row on (a reclaimed row belongs to its new holder)."""
     done = ReminderDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claim=token).update(
         modified=timezone.now(), **changes)
-    if not done:
+    return _check_finished(pk, done)
+
+
+def _check_finished(pk: int, rows: int) -> bool:
+    if not rows:
         logger.warning("reminder delivery %s was reclaimed while this worker sent it", pk)
-    return bool(done)
+    return bool(rows)
 
 
 def _skip_reason(delivery: ReminderDelivery, policy: ReminderPolicy) -> str:

@@ -238,3 +238,24 @@ def test_sending_relaxes_commit_durability_for_the_batch_only(plan, sweep, sms_o
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"  # the worker's next task commits durably again
+
+
+def test_each_message_costs_one_statement(make_user, apply, listing, place_credit_order, sms_outbox,
+                                          django_assert_max_num_queries):
+    """Claim and "sent" share a round trip: N messages, N + 1 writes, plus the batch's reads and settings."""
+    from credit.reminders.sweep import reminders_sweep
+
+    for i in range(4):
+        buyer = make_user(f"cost{i}")
+        apply(buyer)
+        with at(local(FIRST_DUE.replace(month=1), 12)):
+            place_credit_order(buyer, listing, installments=3)
+    with at(local(FIRST_DUE, 9)):
+        reminders_sweep()  # recorded, not published (on-commit callbacks do not run here)
+    ids = list(ReminderDelivery.objects.values_list("pk", flat=True))
+    assert len(ids) == 8
+    with at(local(FIRST_DUE, 9, 1)), django_assert_max_num_queries(len(ids) + 1 + 4):
+        outcome = deliveries_send(ids=ids)
+    assert sorted(outcome.sent) == sorted(ids)
+    assert set(ReminderDelivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert len(sms_outbox) == 4 and len(mail.outbox) == 4

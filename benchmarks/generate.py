@@ -191,7 +191,9 @@ def load_orders(sizes: dict, timings: dict) -> None:
         FROM marketplace_order o JOIN credit_creditline cl ON cl.user_id = o.buyer_id
         JOIN credit_installmentproduct p ON p.count = o.installments
         WHERE o.id BETWEEN %(lo)s AND %(hi)s""")
-    # Paid up to 60 days ago; one buyer in 20 stopped paying, so the overdue job has real work.
+    # Paid up to 60 days ago; one buyer in 19 stopped paying, so the overdue job has real work. (19, not 20: the
+    # purchase day is the order number modulo 360, so a modulus dividing 360 would put every unpaid due date on
+    # one day in 20, and most days' runs of the job would find no newly overdue instalment.)
     timings["instalments"] = batched_insert("instalments", plans, f"""
         INSERT INTO credit_installment (number, due_date, clock_date, principal_amount, fee_amount, penalty_amount,
             paid_principal_amount, paid_fee_amount, paid_penalty_amount, status, paused, bucket,
@@ -204,7 +206,7 @@ def load_orders(sizes: dict, timings: dict) -> None:
         CROSS JOIN LATERAL generate_series(1, p.count) n
         CROSS JOIN LATERAL (SELECT (p.purchase_date + make_interval(months => n))::date AS d) due
         CROSS JOIN LATERAL (SELECT due.d < DATE '{TODAY}' - 60 OR (due.d < DATE '{TODAY}'
-                                   AND p.buyer_id %% 20 <> 0) AS paid) state
+                                   AND p.buyer_id %% 19 <> 0) AS paid) state
         WHERE p.order_id BETWEEN %(lo)s AND %(hi)s""", batch=20_000)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('marketplace_order', 'id'), "

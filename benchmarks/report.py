@@ -59,25 +59,52 @@ def chunk_breakdown(plan: str) -> dict:
             "total_ms": float(total.group(1)) if total else 0.0}
 
 
+def _steps(run: dict) -> str:
+    return ", ".join(f"{label} {seconds:.2f} s" for label, seconds in run.get("job_steps_s", {}).items())
+
+
+def _writes(run: dict) -> str:
+    r = run["result"]
+    return (f"{r['newly_overdue']:,} newly overdue, {r['reported_late']:,} reported late (a credit event each), "
+            f"{r['penalised']:,} penalties changed, {r['frozen']:,} lines frozen, {r['unfrozen']:,} unfrozen")
+
+
 def overdue_design(overdue: dict) -> str:
-    parts = chunk_breakdown(overdue.get("chunk_plan", ""))
-    steps = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in overdue.get("job_steps_s", {}).items())
+    daily, catch_up = overdue["daily"], overdue["catch_up"]
+    parts = chunk_breakdown(catch_up.get("chunk_plan", ""))
     return (
         "Design (credit/services/overdue.py): on PostgreSQL each chunk of due instalments (keyset on the partial "
         "index `credit_installment_pending_idx`: unpaid, not paused, by clock date) is one statement — a single "
         "UPDATE of each row with something to change (status, bucket, late flag, penalty and days charged, all "
         "computed in SQL from the row) and, in a data-modifying CTE, the \"late\" credit events by `INSERT … "
-        "SELECT`; then one statement freezes the lines of buyers overdue with both their events; the lines whose "
-        "buyer caught up come from one materialized set. No instalment row enters Python. "
-        f"Steps of the measured run (\"mark overdue\" is every chunk statement: status, buckets, late events and "
-        f"penalties together): {steps}. "
-        f"In the first chunk's EXPLAIN ANALYZE ({parts['total_ms']:.0f} ms): the UPDATE {parts['update_ms']:.0f} "
-        f"ms, the late events' INSERT {parts['insert_ms']:.0f} ms (CTE times include what they feed on), and "
-        f"the foreign-key checks of the inserted events (user, plan, instalment; deferred to COMMIT in the job) "
-        f"{parts['fk_checks_ms']:.0f} ms. The bare UPDATE writes one row per instalment; the job writes that row, "
-        "a credit event with three foreign keys per instalment that became late, and a line, a line event and a "
-        "credit event per frozen line — the foreign keys were kept (the events are the buyer's credit history)."
+        "SELECT`; then one statement, from one pass over the overdue instalments, freezes the lines of buyers "
+        "overdue with both their events and finds the lines whose buyer caught up. No instalment row enters "
+        "Python.\n\n"
+        "Two runs over the same 1,000,000 instalments, each against a bare UPDATE (status only) of exactly the rows "
+        "it writes. The generated data has never been swept: 60 days of the defaulting buyers' instalments are "
+        "still \"scheduled\".\n\n"
+        f"- **Daily run** (the target's figure): the job as of {daily['today']}, after it ran the day before and "
+        "the tables were vacuumed and analysed (autovacuum's work overnight) — what the job does every day. "
+        f"It wrote {_writes(daily)}; a penalty day on every instalment past the grace period is the bulk of a "
+        f"day's work. {daily['ratio']:.2f}× the bare UPDATE ({daily['job_s']:.2f} s vs "
+        f"{daily['bare_update_s']:.2f} s, {daily['bare_rows']:,} rows). Steps: {_steps(daily)}.\n"
+        f"- **Catch-up run** (shown beside it, no target of its own): the job's first run, as of "
+        f"{catch_up['today']}, over instalments never swept — every due row becomes overdue, late and reported at "
+        f"once. It wrote {_writes(catch_up)}. {catch_up['ratio']:.2f}× the bare UPDATE ({catch_up['job_s']:.2f} s "
+        f"vs {catch_up['bare_update_s']:.2f} s, {catch_up['bare_rows']:,} rows). Steps: {_steps(catch_up)}. "
+        f"In its first chunk's EXPLAIN ANALYZE ({parts['total_ms']:.0f} ms): the UPDATE {parts['update_ms']:.0f} "
+        f"ms, the late events' INSERT {parts['insert_ms']:.0f} ms (CTE times include what they feed on), and the "
+        f"foreign-key checks of the inserted events (user, plan, instalment; deferred to COMMIT in the job) "
+        f"{parts['fk_checks_ms']:.0f} ms. Besides each instalment's row it writes a credit event with three "
+        "foreign keys per instalment and a line, a line event and a credit event per frozen line: about three "
+        "rows for each row of the bare UPDATE. The foreign keys were kept: the events are the buyer's credit "
+        "history."
     )
+
+
+def _without_plans(overdue: dict) -> dict:
+    return {key: ({k: v for k, v in value.items() if k != "chunk_plan"} if isinstance(value, dict) else value)
+            for key, value in overdue.items()}
 
 
 def verdict(ok: bool) -> str:
@@ -155,11 +182,15 @@ def main() -> None:
             max(q) <= 6 and len(set(q)) == 1)
         add(f"5 {label}", "req/s ÷ plain DRF", f"{ratio(name):.0%} ({rps(name):,.0f}/s)", "≥ 40 %",
             ratio(name) >= 0.40)
-    add("7 Overdue job", "job ÷ bare UPDATE of the same rows (both warm)",
-        f"{overdue['ratio']:.2f}× ({overdue['job_s']:.2f} s vs {overdue['bare_update_s']:.2f} s, "
-        f"{overdue['bare_rows']:,} rows)", "≤ 3×", overdue["ratio"] <= 3)
-    add("7 Overdue job", "tracemalloc peak", f"{overdue['tracemalloc_peak_mb']} MB", "flat (chunked)",
-        overdue["tracemalloc_peak_mb"] < 64)
+    daily, catch_up = overdue["daily"], overdue["catch_up"]
+    add("7 Overdue job", "daily run: job ÷ bare UPDATE of the same rows (both warm)",
+        f"{daily['ratio']:.2f}× ({daily['job_s']:.2f} s vs {daily['bare_update_s']:.2f} s, "
+        f"{daily['bare_rows']:,} rows)", "≤ 3×", daily["ratio"] <= 3)
+    rows.append(("7 Overdue job", "catch-up run (first run, 60 days never swept): job ÷ bare UPDATE",
+                 f"{catch_up['ratio']:.2f}× ({catch_up['job_s']:.2f} s vs {catch_up['bare_update_s']:.2f} s, "
+                 f"{catch_up['bare_rows']:,} rows)", "(shown, see Overdue job)", "—"))
+    peak = max(daily["tracemalloc_peak_mb"], catch_up["tracemalloc_peak_mb"])
+    add("7 Overdue job", "tracemalloc peak (both runs)", f"{peak} MB", "flat (chunked)", peak < 64)
 
     measured = "full size" if args.scale >= 1 else (
         f"**--small (scale {args.scale})**; the full size is `benchmarks/run` without the flag")
@@ -208,10 +239,10 @@ def main() -> None:
         "- Checkout: wrk rotates 39 approved buyers and 8 instalment listings, 3/6/12 instalments in turn; "
         "query counts are for a buyer's later orders, the first (which opens the buyer's ledger account and "
         "notification preferences) is shown apart.",
-        "- Overdue job: the job and the bare UPDATE are each measured warm — the job first runs once in a "
-        "transaction rolled back, the bare UPDATE three times rolled back (median) — then the job runs for "
-        "real; its steps' times and the EXPLAIN ANALYZE of its first chunk statement (FK checks made immediate "
-        "so their cost shows) are below.",
+        "- Overdue job: in each run the job and the bare UPDATE are measured warm — the job first runs once in "
+        "a transaction rolled back, the bare UPDATE three times rolled back (median) — then the job runs for "
+        "real; the runs, their steps' times and the EXPLAIN ANALYZE of the catch-up's first chunk statement "
+        "(FK checks made immediate so their cost shows) are below.",
         "",
         "### Load figures", "",
         "| run | conns | req/s | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |",
@@ -226,9 +257,11 @@ def main() -> None:
         "",
         "### Overdue job", "",
         overdue_design(overdue), "",
-        f"```\n{json.dumps({k: v for k, v in overdue.items() if k != 'chunk_plan'}, indent=1)}\n```", "",
-        "EXPLAIN ANALYZE of the first chunk statement (rolled back):", "",
-        f"```\n{overdue.get('chunk_plan', '')}\n```", "",
+        f"```\n{json.dumps(_without_plans(overdue), indent=1)}\n```", "",
+        "EXPLAIN ANALYZE of the catch-up run's first chunk statement (rolled back):", "",
+        f"```\n{overdue['catch_up'].get('chunk_plan', '')}\n```", "",
+        "EXPLAIN ANALYZE of the daily run's first chunk statement (rolled back):", "",
+        f"```\n{overdue['daily'].get('chunk_plan', '')}\n```", "",
         "### EXPLAIN ANALYZE of the hot queries", "",
     ]
     for key, item in queries["explain"].items():

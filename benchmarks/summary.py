@@ -75,7 +75,7 @@ def main() -> None:
     lines += [f"| {a} | {b} | {c} | {d} | {'met' if ok else '**missed**'} |" for a, b, c, d, ok in risk]
     if not risk:
         lines.append("| Risk scoring (Trust issue) | — | not run in this run (`--hot-only`) | | |")
-    missed = [f"{a}: {b}" for a, b, _c, _d, e in hot if e != "met"]
+    missed = [f"{a}: {b}" for a, b, _c, _d, e in hot if e == "**missed**"]  # "—": shown, no target
     missed += [f"{a}: {b}" for a, b, _c, _d, ok in reminders + risk if not ok]
     lines += ["", "Missed in this run: " + ("; ".join(missed) if missed else "none") + "."]
     section = "\n".join(lines) + "\n"

@@ -39,8 +39,14 @@ def _conf(name: str) -> int:
 
 
 def preferences_for(user) -> NotificationPreference:
+    """The user's preferences, to change or to act on: the row is created with the defaults if missing."""
     prefs, _ = NotificationPreference.objects.get_or_create(user=user)
     return prefs
+
+
+def preferences_of(user) -> NotificationPreference:
+    """The user's preferences, to show: the stored row, or the defaults unsaved (a page view writes nothing)."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 
 
 def notify(*, user, kind: str, title, body, link: str = "", email: bool = True) -> Notification:

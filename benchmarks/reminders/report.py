@@ -136,6 +136,8 @@ def end_to_end(rows: list[dict]) -> list[str]:
              "flight. Quiet hours are switched off in the reminder policy for this run (the worker sends at the "
              "wall clock's time; at night in Beijing everything would otherwise wait for 08:00), and the "
              "providers are the in-memory e-mail and SMS backends, so no gateway's latency is in the figure. "
+             "Each message costs the worker one statement: its claim, which carries the previous message's "
+             "\"sent\" (credit/reminders/delivery.py), committed without waiting for the WAL flush. "
              "Target: 10,000 reminders in ≤ 20 s.", "",
              "| instalments | reminders | deliveries sent / failed / left open | sweep s | end to end s | target | "
              "load average before |", "|---:|---:|---|---:|---:|---|---:|"]

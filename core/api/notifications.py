@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Notification, NotificationPreference
-from core.notifications import preferences_for
+from core.notifications import preferences_for, preferences_of
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -64,7 +64,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
 class NotificationPreferences(APIView):
     @extend_schema(responses=PreferenceSerializer)
     def get(self, request):
-        return Response(PreferenceSerializer(preferences_for(request.user)).data)
+        return Response(PreferenceSerializer(preferences_of(request.user)).data)
 
     @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
     def patch(self, request):

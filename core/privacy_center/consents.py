@@ -95,7 +95,7 @@ def _credit_state(user) -> tuple[object, str]:
 
 
 def consents_for(user) -> list[Consent]:
-    from core.notifications import preferences_for
+    from core.notifications import preferences_of
     from credit.models import EmergencyContact
 
     withdrawn = _withdrawals(user)
@@ -119,7 +119,7 @@ def consents_for(user) -> list[Consent]:
     first = contacts.order_by("application__consented_at").first()
     add(EMERGENCY_CONTACTS, version=first.application.privacy_version if first else "",
         given_at=first.application.consented_at if first else None, active=first is not None, withdrawable=True)
-    prefs = preferences_for(user)
+    prefs = preferences_of(user)
     add(EMAIL_MESSAGES, active=prefs.email, withdrawable=True)
     add(SMS_MESSAGES, active=prefs.sms, withdrawable=True)
     return consents

@@ -6,9 +6,10 @@ unpaid, not paused, by clock date) is one statement: a single UPDATE of each row
 that has something to change — status, bucket, late flag, penalty and the days
 already charged, all computed in SQL from the row itself — and, in a
 data-modifying CTE of the same statement, an ``INSERT … SELECT`` of the "late"
-credit events of the rows that just became late. Then one statement freezes the
-lines of buyers overdue past ``FREEZE_AFTER_DAYS`` with their events, and the
-few lines whose buyer caught up are unfrozen one by one through the line service.
+credit events of the rows that just became late. Then one statement, from a single
+pass over the overdue instalments, freezes the lines of buyers overdue past
+``FREEZE_AFTER_DAYS`` with their events and finds the few lines whose buyer caught
+up, which are unfrozen one by one through the line service.
 Python memory stays flat: no instalment row ever comes into the process. Other
 databases (SQLite in development) run the same steps through the ORM in chunks.
 
@@ -164,33 +165,15 @@ def _freeze_overdue_lines(today: date) -> int:
         return len(frozen)
 
 
-# The set of overdue buyers is computed once (a materialized CTE from the pending index), not probed per frozen
-# line: right after a sweep the planner's statistics still say "nothing overdue, nothing frozen", and a nested
-# loop over every overdue instalment per frozen line took seconds.
-_CLEAR_LINES_SQL = """
-WITH overdue_buyers AS MATERIALIZED (
-    SELECT DISTINCT p.buyer_id
-    FROM credit_installment i JOIN credit_installmentplan p ON p.id = i.plan_id
-    WHERE i.status = 'overdue' AND NOT i.paused
-)
-SELECT l.id FROM credit_creditline l
-WHERE l.status = 'frozen' AND l.frozen_reason = 'overdue'
-  AND l.user_id NOT IN (SELECT buyer_id FROM overdue_buyers)
-ORDER BY l.id
-"""
-
-
 def _unfreeze_clear_lines() -> int:
     """Lines frozen for being overdue whose buyer caught up (or whose overdue plan is paused)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_CLEAR_LINES_SQL)
-            ids = [row[0] for row in cursor.fetchall()]
-    else:
-        overdue = Installment.objects.filter(plan__buyer_id=OuterRef("user_id"), status=OVERDUE, paused=False)
-        ids = list(CreditLine.objects.filter(status=LineStatus.FROZEN,
-                                             frozen_reason=CreditLine.FrozenReason.OVERDUE)
-                   .filter(~Exists(overdue)).values_list("pk", flat=True))
+    overdue = Installment.objects.filter(plan__buyer_id=OuterRef("user_id"), status=OVERDUE, paused=False)
+    ids = list(CreditLine.objects.filter(status=LineStatus.FROZEN, frozen_reason=CreditLine.FrozenReason.OVERDUE)
+               .filter(~Exists(overdue)).values_list("pk", flat=True))
+    return _unfreeze_lines(ids)
+
+
+def _unfreeze_lines(ids: list[int]) -> int:
     count = 0
     for pk in ids:  # few: only lines that just became clear
         with transaction.atomic():
@@ -265,23 +248,34 @@ SELECT (SELECT count(*) FROM chunk),
        (SELECT count(*) FROM changed WHERE penalised)
 """  # noqa: S608
 
-# Buyers overdue past FREEZE_AFTER_DAYS: their active lines frozen in one UPDATE, with both events of each.
+# One pass over the overdue instalments gives each overdue buyer's oldest clock date. Buyers overdue past
+# FREEZE_AFTER_DAYS: their active lines frozen in one UPDATE, with both events of each. Lines frozen for being
+# overdue whose buyer is no longer in the set: their ids, answered (they are unfrozen one by one through the
+# line service). The set is materialized: right after the chunks the planner's statistics still say "nothing
+# overdue, nothing frozen", and probing the instalments per frozen line took seconds.
 _FREEZE_SQL = """
-WITH overdue_buyers AS (
-    SELECT DISTINCT p.buyer_id
+WITH overdue_buyers AS MATERIALIZED (
+    SELECT p.buyer_id, min(i.clock_date) AS oldest
     FROM credit_installment i JOIN credit_installmentplan p ON p.id = i.plan_id
-    WHERE i.status = 'overdue' AND NOT i.paused AND i.clock_date <= %(freeze_before)s
+    WHERE i.status = 'overdue' AND NOT i.paused
+    GROUP BY p.buyer_id
 ), frozen AS (
     UPDATE credit_creditline l SET status = 'frozen', frozen_reason = 'overdue', modified = %(now)s
     FROM overdue_buyers b
-    WHERE l.user_id = b.buyer_id AND l.status = 'active'
+    WHERE l.user_id = b.buyer_id AND b.oldest <= %(freeze_before)s AND l.status = 'active'
     RETURNING l.id, l.user_id
 ), line_events AS (
     INSERT INTO credit_creditlineevent (line_id, kind, old_status, new_status, reason, created)
     SELECT id, 'frozen', 'active', 'frozen', 'overdue', %(now)s FROM frozen
+), events AS (
+    INSERT INTO credit_creditevent (user_id, kind, detail, created)
+    SELECT user_id, 'frozen', '{"reason": "overdue"}'::jsonb, %(now)s FROM frozen
 )
-INSERT INTO credit_creditevent (user_id, kind, detail, created)
-SELECT user_id, 'frozen', '{"reason": "overdue"}'::jsonb, %(now)s FROM frozen
+SELECT -1, (SELECT count(*) FROM frozen)
+UNION ALL
+SELECT l.id, 0 FROM credit_creditline l
+WHERE l.status = 'frozen' AND l.frozen_reason = 'overdue'
+  AND l.user_id NOT IN (SELECT buyer_id FROM overdue_buyers)
 """
 
 
@@ -307,9 +301,11 @@ def _sweep_postgresql(today: date, policy: schedules.PenaltyPolicy, progress) ->
         with transaction.atomic():
             cursor.execute(_FREEZE_SQL, {"now": timezone.now(),
                                          "freeze_before": today - timedelta(days=int(conf.get("FREEZE_AFTER_DAYS")))})
-            result.frozen = cursor.rowcount
+            rows = cursor.fetchall()
+        result.frozen = next(count for line_id, count in rows if line_id == -1)
+        clear = sorted(line_id for line_id, _ in rows if line_id != -1)
     _step(progress, 4)
-    result.unfrozen = _unfreeze_clear_lines()
+    result.unfrozen = _unfreeze_lines(clear)
     _step(progress, 5)
     return result
 

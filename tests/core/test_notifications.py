@@ -213,3 +213,22 @@ def test_the_dispatch_takes_back_lost_tasks_and_dead_workers_claims(make_user, s
     assert {name: Notification.objects.get(pk=row.pk).email_status for name, row in rows.items()} == {
         "queued just now": "pending", "queued, lost with Redis": "sent", "being sent": "sending",
         "its worker died": "sent", "sent": "sent"}
+
+
+def test_reading_preferences_writes_nothing(make_user, client_for):
+    """Pages and API reads show the defaults of a user with no stored preferences; only a change stores them."""
+    from django.test import Client
+
+    from core.models import NotificationPreference
+
+    user = make_user("jade")
+    NotificationPreference.objects.filter(user=user).delete()
+    client = client_for(user)
+    assert client.get("/api/v1/me/notification-preferences/").json()["email"] is True
+    assert client.get("/api/v1/me/consents/").status_code == 200
+    web = Client()
+    web.force_login(user)
+    assert web.get("/privacy/").status_code == 200
+    assert not NotificationPreference.objects.filter(user=user).exists()
+    client.patch("/api/v1/me/notification-preferences/", {"sms": False}, format="json")
+    assert NotificationPreference.objects.get(user=user).sms is False

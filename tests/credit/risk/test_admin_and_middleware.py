@@ -125,6 +125,23 @@ def test_a_signed_in_user_is_seen_on_the_device_once_an_hour(make_user, django_c
     assert (sighting.ip, sighting.ip_public, len(sighting.device_hash)) == (PUBLIC_IP, True, 64)
 
 
+def test_the_address_crosses_the_broker_sealed(make_user, django_capture_on_commit_callbacks, monkeypatch):
+    """Task arguments sit in Redis in clear: the IP in them is encrypted, and the task still records it."""
+    from credit.tasks import device_sighting_record_task
+
+    queued = []
+    monkeypatch.setattr(device_sighting_record_task, "delay", lambda *args: queued.append(args))
+    user = make_user("sealed")
+    client = Client(REMOTE_ADDR=PUBLIC_IP)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/healthz")
+    (args,) = queued
+    assert PUBLIC_IP not in repr(args)
+    device_sighting_record_task(*args)
+    assert DeviceSighting.objects.get(user=user).ip == PUBLIC_IP
+
+
 def test_an_app_user_is_seen_with_its_device_header(make_user, client_for, django_capture_on_commit_callbacks):
     user = make_user("appuser")
     with django_capture_on_commit_callbacks(execute=True):

@@ -94,11 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Statements are prepared only where the code asks (core.db.prepared_cursor); Django's default (None)
-    # would disable even those. Client-side bound queries, everything else, are never prepared.
-    # Those are planned once: a generic plan, never replanned per call (only prepared statements are affected).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
+    # Statements prepared where the code asks (core.db.prepared_cursor; nothing else is) are planned once: a
+    # generic plan, never replanned per call. Only prepared statements are affected by this setting.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c plan_cache_mode=force_generic_plan")
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,9 +22,16 @@ def prepared_cursor():
     import psycopg
 
     class PreparingCursor(psycopg.Cursor):
-        # Prepared on first use: the connection's threshold (settings) is out of reach otherwise.
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+            # Django connects with prepare_threshold=None: psycopg then prepares nothing and keeps no account
+            # of other queries (with a threshold it would remember the text of the last hundred, bulk inserts
+            # of thousands of rows included). Lift it for this statement only.
+            connection_ = self.connection
+            threshold, connection_.prepare_threshold = connection_.prepare_threshold, 2**31 - 1
+            try:
+                return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+            finally:
+                connection_.prepare_threshold = threshold
 
         def _send_query_prepared(self, name, pgq, *, binary=None):
             super()._send_query_prepared(name, pgq, binary=binary)

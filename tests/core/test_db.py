@@ -33,3 +33,15 @@ def test_other_queries_are_never_prepared():
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
                        ["%test_other_queries%"])
         assert cursor.fetchone()[0] == 0
+
+
+def test_psycopg_keeps_no_account_of_other_queries():
+    """With a prepare threshold psycopg would remember the text of recent queries (bulk inserts included)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int /* test_no_account */", [1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text", ["x" * 100_000])
+    assert connection.connection.prepare_threshold is None
+    assert not connection.connection._prepared._counts

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from core.crypto import seal
+from core.fields import encrypt
 from core.net import client_ip
 from credit.risk import identity
 from credit.risk.scoring import rejections_flush
@@ -88,5 +88,5 @@ class RiskDeviceMiddleware:
         if cache.get(key):
             return
         cache.set(key, 1, SEEN_SECONDS)
-        args = (user_id, device_hash, seal(ip) if ip else None, public, timezone.now().isoformat())
+        args = (user_id, device_hash, encrypt(ip) if ip else None, public, timezone.now().isoformat())
         transaction.on_commit(lambda: device_sighting_record_task.delay(*args), robust=True)

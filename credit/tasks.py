@@ -25,21 +25,21 @@ def statements_generate_task() -> int:
 def device_sighting_record_task(user_id: int, device_hash: str, ip: str | None, ip_public: bool, seen_at: str) -> None:
     """The risk middleware saw a signed-in user on a device (idempotent: last_seen only moves forward).
 
-    ``ip`` comes sealed (core.crypto.seal: the broker keeps task arguments in clear); a plain address, queued
-    before addresses were sealed, is taken as it is. An account deactivated (deleted) since the request is not
+    ``ip`` comes encrypted (with the field keys: the broker keeps task arguments in clear); a plain address, queued
+    before addresses were encrypted, is taken as it is. An account deactivated (deleted) since the request is not
     recorded again.
     """
     from django.contrib.auth import get_user_model
     from django.utils.dateparse import parse_datetime
 
-    from core.crypto import unseal
+    from core.fields import decrypt
     from credit.risk import identity
     from credit.risk.scoring import sighting_record
 
     if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
         return
     if ip and identity.ip_info(ip)[0] is None:
-        ip = unseal(ip)
+        ip = decrypt(ip)
     sighting_record(user_id=user_id, device_hash=device_hash, ip=ip, ip_public=ip_public,
                     now=parse_datetime(seen_at))
 

@@ -1,8 +1,9 @@
 """Writes to the books: ``post`` is the only way a transaction or an entry is created."""
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import IntegrityError
+from django.db import connection
 from django.db import transaction as db
 
 from core.errors import DomainError
@@ -34,28 +35,22 @@ def post(*, kind: str, legs: Iterable[Leg], idempotency_key: str, memo: str = ""
     _check_text(memo, "memo", _MEMO_MAX, required=False)
     reference = _check_reference(reference)
 
-    with db.atomic():
+    # One statement decides the key: INSERT … ON CONFLICT DO NOTHING writes the transaction, or — the key
+    # already posted, or posted by a concurrent transaction this one waited for — writes nothing and the
+    # first posting answers. No read before a new posting, no savepoint, no error for a replay.
+    with db.atomic(savepoint=False):  # a transaction of its own when the caller has none
+        txn = _insert_once(Transaction(kind=kind, idempotency_key=idempotency_key, memo=memo,
+                                       reference_type=reference[0] if reference else "",
+                                       reference_id=reference[1] if reference else None))
+        if txn is not None:
+            Entry.objects.bulk_create(Entry(transaction=txn, account=account, amount=amount)
+                                      for account, amount in checked)
+    if txn is None:
         existing = _find(idempotency_key)
-        if existing is not None:
-            return _replay(existing, kind=kind, legs=checked, reference=reference)
-        try:
-            # A savepoint, so that losing a race for the key (IntegrityError on the
-            # unique index) leaves the caller's transaction usable.
-            with db.atomic():
-                txn = Transaction.objects.create(
-                    kind=kind,
-                    idempotency_key=idempotency_key,
-                    memo=memo,
-                    reference_type=reference[0] if reference else "",
-                    reference_id=reference[1] if reference else None,
-                )
-                Entry.objects.bulk_create(Entry(transaction=txn, account=account, amount=amount)
-                                          for account, amount in checked)
-        except IntegrityError:
-            existing = _find(idempotency_key)
-            if existing is None:
-                raise  # not a duplicate key: a real integrity problem
-            return _replay(existing, kind=kind, legs=checked, reference=reference)
+        if existing is None:  # the key's row is invisible to this transaction's snapshot: never under READ COMMITTED
+            raise DomainError(errors.IDEMPOTENCY_CONFLICT,
+                              f"idempotency key {idempotency_key!r} is being posted by another transaction")
+        return _replay(existing, kind=kind, legs=checked, reference=reference)
     return txn
 
 
@@ -75,6 +70,37 @@ def accounts_lock(accounts: Iterable[Account]) -> list[Account]:
     """
     ids = sorted({account.pk for account in accounts})
     return list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+@functools.cache
+def _insert_once_statement() -> tuple[list, str]:
+    """The columns of a Transaction row and the statement inserting one unless its key is taken."""
+    meta, quote = Transaction._meta, connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    key, pk = quote(meta.get_field("idempotency_key").column), quote(meta.pk.column)
+    # Names from the model's _meta, every value a parameter (hence the noqa: S608).
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+           f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}")
+    return fields, sql
+
+
+def _insert_once(txn: Transaction) -> Transaction | None:
+    """Insert ``txn`` unless its idempotency key is taken: ``txn`` saved, or None (nothing written).
+
+    Written out because the ORM has no INSERT … ON CONFLICT DO NOTHING that returns the new key
+    (PostgreSQL, and SQLite from 3.35). Columns and values come from the model, values as parameters.
+    """
+    fields, sql = _insert_once_statement()
+    values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    txn.pk = row[0]
+    txn._state.adding, txn._state.db = False, connection.alias
+    return txn
 
 
 def _find(idempotency_key: str) -> Transaction | None:

@@ -1,7 +1,7 @@
 """Reads about orders and merchant money, scoped to who asks (buyer, merchant, staff)."""
 from collections import OrderedDict
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from core.money import ZERO, quantize
 from core.pii import mask_name, mask_phone, mask_text
@@ -71,15 +71,28 @@ def order_get_for_user(*, user, pk) -> tuple[Order, str]:
     """The order and the viewer's role; Order.DoesNotExist when the user may not see it (a 404)."""
     if isinstance(pk, bool) or not str(pk).isdigit():
         raise Order.DoesNotExist
-    order = (Order.objects.select_related("shop", "buyer")
-             .prefetch_related("lines", Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by(
-                 "created", "pk")))
+    order = (Order.objects.select_related("shop", "buyer").prefetch_related(*_detail_prefetches())
              .annotate(has_review=Exists(Review.objects.filter(order=OuterRef("pk"))))
              .get(pk=pk))
     role = order_viewer_role(order, user)
     if role is None:
         raise Order.DoesNotExist
     return order, role
+
+
+def _detail_prefetches() -> tuple:
+    """What an order's detail shows besides the row: its lines and its timeline, oldest first."""
+    return "lines", Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("created", "pk"))
+
+
+def order_placed_for_detail(order) -> Order:
+    """The order its buyer has just placed (``order_place``'s result), ready for the detail: two queries.
+
+    A checkout answers with the order it placed instead of reading it back whole; a new order has no review.
+    """
+    prefetch_related_objects([order], *_detail_prefetches())
+    order.has_review = False
+    return order
 
 
 def is_open(order) -> bool:

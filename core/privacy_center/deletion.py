@@ -44,7 +44,7 @@ ERASED = [
     gettext_lazy("The names and phone numbers in your credit applications"),
     gettext_lazy("Every emergency contact you gave"),
     gettext_lazy("The recipient phone numbers of your past orders"),
-    gettext_lazy("The text of your in-site messages, your cart and device records"),
+    gettext_lazy("The text of your in-site messages, your cart and the list of devices you signed in on"),
 ]
 KEPT = [
     gettext_lazy("Your orders, with the recipient's name and address, encrypted: transaction records are kept for "
@@ -54,6 +54,8 @@ KEPT = [
     gettext_lazy("ID numbers given for credit, encrypted: anti-money-laundering rules require us to keep them."),
     gettext_lazy("Consent records, after-sales cases and reviews (under an anonymous name), and the record of staff "
                  "access to your data."),
+    gettext_lazy("The risk check of each instalment order, with the device and network it came from (the IP "
+                 "address encrypted): kept with the order as evidence against fraud."),
 ]
 
 

@@ -23,20 +23,19 @@ def plan_transition(plan: InstallmentPlan, *, to: str, actor=None, reason: str =
     return transition(plan, to=to, actor=actor, reason=reason, history=plan.status_changes.create)
 
 
-def _order_listings(order) -> list:
-    return [line.listing for line in order.lines.select_related("listing", "listing__shop")]
-
-
 def _check_listings(order) -> bool:
     """Every listing must offer instalments; returns whether the merchant pays the fee on all of them."""
-    listings = _order_listings(order)
-    if not listings or any(not x.installments_available or x.shop.installments_disabled for x in listings):
+    rows = list(order.lines.values_list("listing__installments_available", "listing__merchant_pays_fee",
+                                        "listing__shop__installments_disabled"))
+    if not rows or any(not available or disabled for available, _pays, disabled in rows):
         raise DomainError(errors.INSTALLMENTS_UNAVAILABLE, _("This order cannot be paid in instalments."),
                           reasons=["installments_unavailable"])
-    return all(x.merchant_pays_fee for x in listings)
+    return all(pays for _available, pays, _disabled in rows)
 
 
-@transaction.atomic
+# No savepoint of its own: it runs inside order placement's transaction, and whatever it raises undoes the
+# whole placement there (two round trips fewer on every credit checkout).
+@transaction.atomic(savepoint=False)
 def plan_create(*, order, buyer, count, context: dict | None = None) -> InstallmentPlan:
     """Pay ``order`` with the buyer's credit line: price it, score it, draw the line, book it, move the order on.
 

@@ -24,6 +24,7 @@ from marketplace.selectors_orders import (
     order_get_for_user,
     order_list_for_buyer,
     order_list_for_merchant,
+    order_placed_for_detail,
     payment_summary,
     settlement_list_for_shop,
     shipping_address_for,
@@ -331,7 +332,9 @@ class OrderListCreate(generics.GenericAPIView):
         order = order_place(buyer=request.user, lines=[dict(line) for line in data.validated_data["lines"]],
                             shipping_address=dict(data.validated_data["shipping_address"]),
                             payment=dict(data.validated_data["payment"]), context=hooks.checkout_context(request))
-        return Response(render_order(request, order.pk), status=status.HTTP_201_CREATED)
+        # The buyer sees the order they placed; the service returned it fresh, with its shop.
+        body = OrderDetailSerializer(order_placed_for_detail(order), context={"role": BUYER, "request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetail(APIView):

@@ -342,7 +342,8 @@ def order_place(*, buyer, lines, shipping_address, payment, context=None) -> Ord
     OrderStatusChange.objects.create(order=order, old_status="", new_status=OrderStatus.PENDING_PAYMENT,
                                      actor=buyer, reason=REASON_PLACED)
     method.checkout(order=order, buyer=buyer, options=options, context=dict(context or {}))
-    order.refresh_from_db()
+    # As the method left it (it may have moved the order on), with its shop: callers show the order placed.
+    order.refresh_from_db(from_queryset=Order.objects.select_related("shop"))
     return order
 
 

@@ -74,6 +74,8 @@ def test_full_journey(buyer, client_for, application_data, listing, monkeypatch)
     response = _order(client, listing)
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "paid"
+    # Rendered from the order placed, not read back: exactly what the order's GET shows.
+    assert response.json() == client.get(f"/api/v1/orders/{response.json()['id']}/").json()
     plan = client.get("/api/v1/credit/plans/").json()["results"][0]
     assert plan["principal"] == "1000.00" and plan["total_fee"] == "45.00" and plan["status"] == "active"
     assert [i["amount"] for i in plan["installments"]] == ["174.16"] * 5 + ["174.20"]

@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from core.errors import DomainError
-from ledger import errors, services
+from ledger import errors
 from ledger.models import Account, Entry, Transaction
 from ledger.selectors import balance
 from ledger.services import accounts_lock, post, post_reversal
@@ -59,10 +59,9 @@ def test_post_accepts_a_generator_of_legs(books):
 def test_post_query_count_is_fixed(books, django_assert_num_queries):
     legs = [(books.escrow, D("10.00")), (books.shop, D("-9.80")), (books.commission, D("-0.20"))]
 
-    # lookup, then savepoint / insert transaction / insert all entries at once / release, inside post's atomic
-    with django_assert_num_queries(7):
+    # the transaction, unless its key is taken / all its entries at once: no read, no savepoint
+    with django_assert_num_queries(2):
         post(kind="escrow_release", legs=legs, idempotency_key="q")
-
 
 @pytest.mark.parametrize(
     "make_legs, code",
@@ -177,7 +176,7 @@ def test_replay_does_not_query_more_than_a_lookup(books, django_assert_num_queri
     legs = [(books.clearing, D("5.00")), (books.escrow, D("-5.00"))]
     post(kind="p", legs=legs, idempotency_key="k")
 
-    with django_assert_num_queries(4):  # savepoint, transaction, its entries, release
+    with django_assert_num_queries(3):  # the insert the key turns into nothing, the transaction, its entries
         post(kind="p", legs=legs, idempotency_key="k")
 
 
@@ -211,41 +210,27 @@ def test_same_key_with_a_different_posting_is_a_conflict(books, make_changes):
     assert Entry.objects.count() == 2
 
 
-def _first_lookup_misses(monkeypatch):
-    real_find = services._find
-    calls = []
-
-    def find(key):
-        calls.append(key)
-        return None if len(calls) == 1 else real_find(key)
-
-    monkeypatch.setattr(services, "_find", find)
-    return calls
-
-
-def test_losing_a_race_for_the_key_returns_the_winner(books, monkeypatch):
-    """The unique index catches a post that committed between our lookup and our insert."""
+def test_a_replay_inside_the_callers_transaction_leaves_it_usable(books):
+    """A key already posted writes nothing and raises nothing: the caller's transaction goes on."""
     legs = [(books.clearing, D("12.34")), (books.escrow, D("-12.34"))]
-    winner = post(kind="order_payment", legs=legs, idempotency_key="race")
-    lookups = _first_lookup_misses(monkeypatch)  # as if it ran before the winner committed
+    first = post(kind="order_payment", legs=legs, idempotency_key="again")
 
     with transaction.atomic():
-        loser = post(kind="order_payment", legs=legs, idempotency_key="race")
-        # The savepoint was rolled back, not the caller's transaction: it can go on.
-        assert Transaction.objects.count() == 1
+        again = post(kind="order_payment", legs=legs, idempotency_key="again")
+        assert Transaction.objects.count() == 1  # still usable
 
-    assert loser.pk == winner.pk
+    assert again.pk == first.pk
     assert Entry.objects.count() == 2
-    assert len(lookups) == 2  # the insert failed on the unique key and post looked again
 
 
-def test_losing_a_race_with_different_legs_is_a_conflict(books, monkeypatch):
-    post(kind="order_payment", legs=[(books.clearing, D("1.00")), (books.escrow, D("-1.00"))], idempotency_key="race")
-    _first_lookup_misses(monkeypatch)
+def test_a_conflict_inside_the_callers_transaction_leaves_it_usable(books):
+    post(kind="order_payment", legs=[(books.clearing, D("1.00")), (books.escrow, D("-1.00"))], idempotency_key="k")
 
-    with pytest.raises(DomainError) as raised:
-        post(kind="order_payment", legs=[(books.clearing, D("2.00")), (books.escrow, D("-2.00"))],
-             idempotency_key="race")
+    with transaction.atomic():
+        with pytest.raises(DomainError) as raised:
+            post(kind="order_payment", legs=[(books.clearing, D("2.00")), (books.escrow, D("-2.00"))],
+                 idempotency_key="k")
+        assert Transaction.objects.count() == 1  # still usable
 
     assert raised.value.code == errors.IDEMPOTENCY_CONFLICT
     assert Entry.objects.count() == 2

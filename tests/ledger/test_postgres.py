@@ -134,7 +134,7 @@ def test_concurrent_posts_of_one_key_write_one_transaction():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_post_blocked_on_the_key_returns_the_winner_once_it_commits(monkeypatch):
-    """The second post misses the first's uncommitted row, waits on the unique index, then replays it."""
+    """The second post's insert waits on the first's uncommitted key, writes nothing once it commits, replays it."""
     legs = _payment_legs()
     lookups, real_find = [], services._find
     monkeypatch.setattr(services, "_find", lambda key: lookups.append(key) or real_find(key))
@@ -159,10 +159,40 @@ def test_a_post_blocked_on_the_key_returns_the_winner_once_it_commits(monkeypatc
         first, second = first.result(timeout=WAIT), second.result(timeout=WAIT)
 
     assert second.pk == first.pk
-    assert len(lookups) == 3  # the winner's, the loser's miss, the loser's look after IntegrityError
+    assert lookups == ["order:1:payment"]  # only the loser looks, once its insert has written nothing
     assert Transaction.objects.count() == 1
     assert Entry.objects.count() == 2
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_blocked_on_the_key_writes_its_own_once_the_first_rolls_back():
+    """The first posting of the key is undone with its caller's transaction: the waiting one is then the posting."""
+    legs = _payment_legs()
+    first_inserted, first_may_end = threading.Event(), threading.Event()
+
+    def first():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            post(kind="order_payment", legs=legs, idempotency_key="order:1:payment")
+            first_inserted.set()
+            assert first_may_end.wait(WAIT)
+            raise RuntimeError("the order could not be saved")
+
+    def second():
+        assert first_inserted.wait(WAIT)
+        return post(kind="order_payment", legs=legs, idempotency_key="order:1:payment")
+
+    with ThreadPoolExecutor(2) as pool:
+        undone = pool.submit(_in_thread, first)
+        kept = pool.submit(_in_thread, second)
+        _wait_for_a_lock_wait()
+        first_may_end.set()
+        undone.result(timeout=WAIT)
+        kept = kept.result(timeout=WAIT)
+
+    assert Transaction.objects.get().pk == kept.pk
+    assert Entry.objects.filter(transaction=kept).count() == 2
+    assert balance(accounts.escrow()) == D("-88.00")
 
 def _wait_for_a_lock_wait():
     """Return once some other session of this database waits on a lock (the loser, on the unique index)."""

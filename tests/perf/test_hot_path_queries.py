@@ -137,7 +137,7 @@ def test_the_cached_instalment_products_are_forgotten_when_a_product_changes():
 # Scenario 4: the credit checkout through the API (token auth, risk middleware, risk scoring, schedule, books,
 # notifications). Its query count must not grow with the number of instalments; the bound keeps the
 # per-checkout round trips from creeping back (each costs a round trip on every checkout).
-CHECKOUT_MAX_QUERIES = 42
+CHECKOUT_MAX_QUERIES = 34
 
 
 def _checkout(client, listing, installments):

@@ -140,6 +140,7 @@ def test_a_buyer_checking_out_in_the_app_on_the_merchants_phone_is_held_for_the_
 
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "under_review"
+    assert response.json() == client_for(buyer).get(f"/api/v1/orders/{response.json()['id']}/").json()
     assessment = Order.objects.get(buyer=buyer).risk_assessment
     assert assessment.reasons == ["shared_address", "shared_device"]
     assert {s["code"]: s["facts"] for s in assessment.signals}["shared_device"] == {"merchant": True,

@@ -74,6 +74,16 @@ def test_place_answers_201_with_the_order(as_, body, listing, buyer):
     assert Listing.objects.get(pk=listing.pk).stock == 8
 
 
+
+def test_place_answers_with_what_the_order_page_of_the_api_shows(as_, body, buyer):
+    """The 201 is rendered from the order placed, not read back: it must be exactly what a GET shows."""
+    client = as_("buyer")
+    placed = client.post(ORDERS, body, format="json")
+
+    assert placed.status_code == 201, placed.json()
+    assert placed.json() == client.get(f"{ORDERS}{placed.json()['id']}/").json()
+
+
 def _big_body():
     return json.dumps({"lines": [{"listing": 1, "quantity": 1}], "pad": "x" * (10 * 1024 * 1024)})
 

@@ -17,6 +17,7 @@ Every answer must be 4xx with the error object's stable ``code`` (API.md), write
 INSERT/UPDATE/DELETE sent), and leave the row counts and money sums of every table as they were. The
 bad requests are not rolled back, so anything a refused request changed would show in the snapshot.
 """
+import functools
 import io
 import json
 import re
@@ -222,10 +223,11 @@ def _image(size=(8, 8), fmt="PNG", mode="RGB") -> bytes:
     return buffer.getvalue()
 
 
-def file_cases():
-    """(name, file name, bytes, content type) for a file field."""
+@functools.cache
+def file_cases() -> tuple:
+    """(name, file name, bytes, content type) for a file field; made once (the bomb takes a while to encode)."""
     png = _image()
-    return [
+    return (
         ("not an image", "photo.jpg", b"this is not an image at all", "image/jpeg"),
         ("truncated PNG", "photo.png", png[:40], "image/png"),
         ("empty file", "photo.png", b"", "image/png"),
@@ -234,7 +236,7 @@ def file_cases():
          "image/svg+xml"),
         ("executable extension", "photo.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream"),
         ("over the upload limit", "big.png", png + b"\x00" * 12_000_000, "image/png"),
-    ]
+    )
 
 
 # --- the database snapshot ---------------------------------------------------------------------------------

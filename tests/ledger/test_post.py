@@ -63,6 +63,7 @@ def test_post_query_count_is_fixed(books, django_assert_num_queries):
     with django_assert_num_queries(2):
         post(kind="escrow_release", legs=legs, idempotency_key="q")
 
+
 @pytest.mark.parametrize(
     "make_legs, code",
     [

@@ -151,18 +151,12 @@ def test_a_post_blocked_on_the_key_returns_the_winner_once_it_commits(monkeypatc
         assert winner_inserted.wait(WAIT)
         return post(kind="order_payment", legs=legs, idempotency_key="order:1:payment")
 
-    with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(_in_thread, winner)
-        second = pool.submit(_in_thread, loser)
-        _wait_for_a_lock_wait()
-        winner_may_commit.set()
-        first, second = first.result(timeout=WAIT), second.result(timeout=WAIT)
+    first, second = _second_waits_on_the_first(winner, loser, release=winner_may_commit)
 
     assert second.pk == first.pk
     assert lookups == ["order:1:payment"]  # only the loser looks, once its insert has written nothing
     assert Transaction.objects.count() == 1
     assert Entry.objects.count() == 2
-
 
 
 @pytest.mark.django_db(transaction=True)
@@ -182,17 +176,21 @@ def test_a_post_blocked_on_the_key_writes_its_own_once_the_first_rolls_back():
         assert first_inserted.wait(WAIT)
         return post(kind="order_payment", legs=legs, idempotency_key="order:1:payment")
 
-    with ThreadPoolExecutor(2) as pool:
-        undone = pool.submit(_in_thread, first)
-        kept = pool.submit(_in_thread, second)
-        _wait_for_a_lock_wait()
-        first_may_end.set()
-        undone.result(timeout=WAIT)
-        kept = kept.result(timeout=WAIT)
+    _undone, kept = _second_waits_on_the_first(first, second, release=first_may_end)
 
     assert Transaction.objects.get().pk == kept.pk
     assert Entry.objects.filter(transaction=kept).count() == 2
     assert balance(accounts.escrow()) == D("-88.00")
+
+
+def _second_waits_on_the_first(first, second, *, release):
+    """Run both on their own connections; once the second waits on a lock, let the first go on: both results."""
+    with ThreadPoolExecutor(2) as pool:
+        futures = pool.submit(_in_thread, first), pool.submit(_in_thread, second)
+        _wait_for_a_lock_wait()
+        release.set()
+        return tuple(future.result(timeout=WAIT) for future in futures)
+
 
 def _wait_for_a_lock_wait():
     """Return once some other session of this database waits on a lock (the loser, on the unique index)."""
